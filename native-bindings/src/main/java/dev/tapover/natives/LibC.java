@@ -1,0 +1,3 @@
+// placeholder
+package dev.tapover.natives;
+public interface LibC {}
