@@ -1,3 +1,77 @@
-// placeholder
+// The libc functions tapover calls, declared exactly as in C and bound through JNR-FFI.
 package dev.tapover.natives;
-public interface LibC {}
+
+import java.nio.ByteBuffer;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * Minimal libc surface (see jnr-ffi's SqueezingPerformance notes: keep it small, named as in C).
+ * Direct {@link ByteBuffer} arguments are passed as {@code address + position}; callers pass the
+ * remaining length explicitly. Every call saves errno, read back through {@link Errors}.
+ */
+@SaveError
+public interface LibC {
+    int open(String path, int flags);
+
+    int close(int fd);
+
+    @ssize_t long read(int fd, ByteBuffer buf, @size_t long count);
+
+    @ssize_t long write(int fd, ByteBuffer buf, @size_t long count);
+
+    int ioctl(int fd, long request, Pointer arg);
+
+    /** The ioctls that take their argument by value (TUNSETPERSIST, TUNSETOFFLOAD). */
+    int ioctl(int fd, long request, long arg);
+
+    int fcntl(int fd, int cmd, int arg);
+
+    int fstat(int fd, Pointer statbuf);
+
+    int socket(int domain, int type, int protocol);
+
+    int socketpair(int domain, int type, int protocol, @Out int[] sv);
+
+    int bind(int sockfd, Pointer addr, int addrlen);
+
+    int connect(int sockfd, Pointer addr, int addrlen);
+
+    int listen(int sockfd, int backlog);
+
+    int accept4(int sockfd, Pointer addr, Pointer addrlen, int flags);
+
+    int getsockname(int sockfd, Pointer addr, Pointer addrlen);
+
+    @ssize_t long send(int sockfd, ByteBuffer buf, @size_t long len, int flags);
+
+    @ssize_t long sendto(int sockfd, ByteBuffer buf, @size_t long len, int flags, Pointer destAddr, int addrlen);
+
+    @ssize_t long recv(int sockfd, ByteBuffer buf, @size_t long len, int flags);
+
+    @ssize_t long sendmsg(int sockfd, Pointer msg, int flags);
+
+    @ssize_t long recvmsg(int sockfd, Pointer msg, int flags);
+
+    int setsockopt(int sockfd, int level, int optname, Pointer optval, int optlen);
+
+    int getsockopt(int sockfd, int level, int optname, Pointer optval, Pointer optlen);
+
+    int poll(Pointer fds, @size_t long nfds, int timeout);
+
+    int eventfd(int initval, int flags);
+
+    int if_nametoindex(String ifname);
+
+    Pointer if_indextoname(int ifindex, Pointer ifname);
+
+    String strerror(int errnum);
+
+    int geteuid();
+
+    int getpid();
+}

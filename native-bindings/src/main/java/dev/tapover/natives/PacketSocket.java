@@ -1,0 +1,141 @@
+// An AF_PACKET raw socket bound to one interface: send and receive whole Ethernet frames.
+package dev.tapover.natives;
+
+import java.nio.ByteBuffer;
+
+import jnr.ffi.Pointer;
+
+/**
+ * A non-blocking SOCK_RAW packet socket bound to one ifindex for ETH_P_ALL. It ignores the frames the
+ * host itself transmits on the link (PACKET_IGNORE_OUTGOING), so the data path never sees its own sends.
+ *
+ * <pre>
+ * struct sockaddr_ll (20 bytes)
+ *  0        2          4            8         10        11       12          20
+ *  | family | protocol | ifindex    | hatype  | pkttype | halen  | addr[8]    |
+ *  | u16    | be16     | s32        | u16     | u8      | u8     |            |
+ * </pre>
+ */
+public final class PacketSocket extends FileHandle {
+    private static final int SOCKADDR_LL_SIZE = 20;
+    private static final int PACKET_MREQ_SIZE = 16;
+
+    private final String ifname;
+    private final int ifindex;
+    private boolean promiscuous;
+
+    private PacketSocket(int fd, String ifname, int ifindex) {
+        super(fd, "packet socket on \"" + ifname + "\"");
+        this.ifname = ifname;
+        this.ifindex = ifindex;
+    }
+
+    /** Opens a raw socket on {@code ifname}, bound so that it only ever sees that interface's frames. */
+    public static PacketSocket open(String ifname) throws NativeException {
+        int ifindex = NetDevice.indexOf(ifname);
+        return open(ifname, ifindex);
+    }
+
+    /** Opens a raw socket on the interface with this index (the name is for messages only). */
+    public static PacketSocket open(String ifname, int ifindex) throws NativeException {
+        // Protocol 0 at socket() time: no frame of any interface is queued before bind() narrows it.
+        int fd = Errors.check(Native.LIBC.socket(Linux.AF_PACKET,
+                Linux.SOCK_RAW | Linux.SOCK_NONBLOCK | Linux.SOCK_CLOEXEC, 0), "socket(AF_PACKET, SOCK_RAW)",
+                "\"" + ifname + "\"");
+        PacketSocket socket = new PacketSocket(fd, ifname, ifindex);
+        try {
+            Pointer addr = Native.allocate(SOCKADDR_LL_SIZE);
+            addr.putShort(0, (short) Linux.AF_PACKET);
+            addr.putShort(2, Short.reverseBytes((short) Linux.ETH_P_ALL));
+            addr.putInt(4, ifindex);
+            Errors.check(Native.LIBC.bind(fd, addr, SOCKADDR_LL_SIZE), "bind(AF_PACKET)",
+                    "\"" + ifname + "\" (ifindex " + ifindex + ")");
+            SocketOptions.setInt(fd, Linux.SOL_PACKET, Linux.PACKET_IGNORE_OUTGOING, 1,
+                    "PACKET_IGNORE_OUTGOING", socket.description());
+            return socket;
+        } catch (NativeException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    public String ifname() {
+        return ifname;
+    }
+
+    public int ifindex() {
+        return ifindex;
+    }
+
+    public boolean isPromiscuous() {
+        return promiscuous;
+    }
+
+    /**
+     * Joins or leaves promiscuous mode through a packet membership: the kernel counts it and drops it when
+     * the socket closes, so a crash never leaves the link promiscuous.
+     */
+    public void setPromiscuous(boolean on) throws NativeException {
+        if (on == promiscuous) {
+            return;
+        }
+        Pointer mreq = Native.allocate(PACKET_MREQ_SIZE);
+        mreq.putInt(0, ifindex);
+        mreq.putShort(4, (short) Linux.PACKET_MR_PROMISC);
+        int option = on ? Linux.PACKET_ADD_MEMBERSHIP : Linux.PACKET_DROP_MEMBERSHIP;
+        Errors.check(Native.LIBC.setsockopt(requireOpen(), Linux.SOL_PACKET, option, mreq, PACKET_MREQ_SIZE),
+                on ? "setsockopt(PACKET_ADD_MEMBERSHIP)" : "setsockopt(PACKET_DROP_MEMBERSHIP)", description());
+        promiscuous = on;
+    }
+
+    /** PACKET_VNET_HDR: every frame is preceded by a struct virtio_net_hdr (10 bytes). */
+    public void enableVnetHeader() throws NativeException {
+        SocketOptions.setInt(requireOpen(), Linux.SOL_PACKET, Linux.PACKET_VNET_HDR, 1, "PACKET_VNET_HDR",
+                description());
+    }
+
+    public void setReceiveBufferSize(int bytes) throws NativeException {
+        SocketOptions.setReceiveBuffer(requireOpen(), bytes, description());
+    }
+
+    public void setSendBufferSize(int bytes) throws NativeException {
+        SocketOptions.setSendBuffer(requireOpen(), bytes, description());
+    }
+
+    /**
+     * Sends the bytes between position and limit as one frame, advancing the position.
+     *
+     * @return the bytes sent, or 0 when the socket's queue is full (the frame was not taken)
+     */
+    public int send(ByteBuffer frame) throws NativeException {
+        long n = Native.LIBC.send(requireOpen(), frame, frame.remaining(), 0);
+        if (n < 0 && Errors.lastErrno() == Errno.ENOBUFS) {
+            return 0;
+        }
+        return Io.advance(frame, n, "send", description());
+    }
+
+    /**
+     * Receives one frame into {@code buf} at its position, advancing it.
+     *
+     * @return the frame length (larger than what was stored if it was truncated), or 0 when none is queued
+     */
+    public int receive(ByteBuffer buf) throws NativeException {
+        long n = Native.LIBC.recv(requireOpen(), buf, buf.remaining(), Linux.MSG_TRUNC);
+        return Io.advance(buf, n, "recv", description());
+    }
+
+    /** Frames received and dropped by the kernel for this socket since the last call (PACKET_STATISTICS). */
+    public record Statistics(long packets, long drops) {
+    }
+
+    /** Reads and resets the kernel's per-socket counters. */
+    public Statistics statistics() throws NativeException {
+        Pointer stats = Native.allocate(8);
+        Pointer len = Native.allocate(4);
+        len.putInt(0, 8);
+        Errors.check(Native.LIBC.getsockopt(requireOpen(), Linux.SOL_PACKET, Linux.PACKET_STATISTICS, stats, len),
+                "getsockopt(PACKET_STATISTICS)", description());
+        return new Statistics(stats.getInt(0) & 0xffffffffL, stats.getInt(4) & 0xffffffffL);
+    }
+}
