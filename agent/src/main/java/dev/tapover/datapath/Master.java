@@ -1,0 +1,149 @@
+// The failover master: the TAP device tapover creates and owns, where the host's addresses live.
+package dev.tapover.datapath;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+import dev.tapover.natives.NativeException;
+import dev.tapover.natives.NetDevice;
+import dev.tapover.natives.TapDevice;
+
+/**
+ * Creates the TAP with carrier off (nothing can carry traffic yet), gives it its MAC and brings it up. The
+ * carrier then mirrors the group: on while some lower link is usable, as net_failover's master does.
+ * Closing the last fd of the (non-persistent) TAP removes it.
+ */
+public final class Master implements AutoCloseable {
+    private final TapDevice tap;
+    private final byte[] mac;
+    private volatile boolean carrier;
+
+    private Master(TapDevice tap, byte[] mac) {
+        this.tap = tap;
+        this.mac = mac.clone();
+    }
+
+    /**
+     * Creates master {@code name}; refuses a name that already exists, so tapover never takes over a device
+     * it did not create.
+     */
+    public static Master create(String name, byte[] mac, boolean vnetHeader) throws NativeException,
+            MasterExistsException {
+        if (interfaceExists(name)) {
+            throw new MasterExistsException(name);
+        }
+        TapDevice tap = TapDevice.open(name, vnetHeader);
+        try {
+            tap.setCarrier(false);
+            tap.setMac(mac);
+            tap.setUp(true);
+            return new Master(tap, mac);
+        } catch (NativeException | RuntimeException e) {
+            tap.close();
+            throw e;
+        }
+    }
+
+    /** Wraps a TAP received from a predecessor (live update): nothing is changed on it. */
+    public static Master adopt(TapDevice tap, boolean carrier) throws NativeException {
+        Master master = new Master(tap, tap.mac());
+        master.carrier = carrier;
+        return master;
+    }
+
+    private static boolean interfaceExists(String name) {
+        try {
+            NetDevice.indexOf(name);
+            return true;
+        } catch (NativeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A stable, locally administered unicast MAC derived from the master's name (same name, same MAC on
+     * every host and restart), like systemd-networkd's MACAddressPolicy=persistent.
+     */
+    public static byte[] derivedMac(String name) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(("tapover:" + name)
+                    .getBytes(StandardCharsets.UTF_8));
+            byte[] mac = java.util.Arrays.copyOf(digest, 6);
+            mac[0] = (byte) ((mac[0] & 0xfc) | 0x02);
+            return mac;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    public TapDevice tap() {
+        return tap;
+    }
+
+    public String name() {
+        return tap.name();
+    }
+
+    public byte[] mac() {
+        return mac.clone();
+    }
+
+    public boolean carrier() {
+        return carrier;
+    }
+
+    /** Sets the TAP's carrier if it differs from what it is. */
+    public void setCarrier(boolean on) throws NativeException {
+        if (on != carrier) {
+            tap.setCarrier(on);
+            carrier = on;
+        }
+    }
+
+    /** Closes the TAP; a TAP this agent created vanishes with it. */
+    @Override
+    public void close() {
+        tap.close();
+    }
+
+    /** The master's name is taken by an interface tapover did not create. */
+    public static final class MasterExistsException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public MasterExistsException(String name) {
+            super("interface \"" + name + "\" already exists; choose another --master name or delete it first");
+        }
+    }
+
+    /** Formats a MAC as aa:bb:cc:dd:ee:ff. */
+    public static String formatMac(byte[] mac) {
+        StringBuilder out = new StringBuilder(17);
+        for (int i = 0; i < mac.length; i++) {
+            if (i > 0) {
+                out.append(':');
+            }
+            out.append(String.format("%02x", mac[i] & 0xff));
+        }
+        return out.toString();
+    }
+
+    /** Parses aa:bb:cc:dd:ee:ff; a clear IllegalArgumentException otherwise. */
+    public static byte[] parseMac(String text) {
+        String[] parts = text.split("[:-]");
+        if (parts.length != 6) {
+            throw new IllegalArgumentException("MAC address \"" + text + "\" must be six hex bytes like 02:00:5e:00:53:01");
+        }
+        byte[] mac = new byte[6];
+        for (int i = 0; i < 6; i++) {
+            if (!parts[i].matches("[0-9a-fA-F]{1,2}")) {
+                throw new IllegalArgumentException("MAC address \"" + text + "\" must be six hex bytes like 02:00:5e:00:53:01");
+            }
+            mac[i] = (byte) Integer.parseInt(parts[i], 16);
+        }
+        if ((mac[0] & 0x01) != 0) {
+            throw new IllegalArgumentException("MAC address \"" + text + "\" is a multicast address; a master needs a unicast MAC");
+        }
+        return mac;
+    }
+}

@@ -1,0 +1,82 @@
+// Frame, byte and drop counters of one port of the data path, written by its thread, read by anyone.
+package dev.tapover.datapath;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/** Single-writer counters (the data path thread); readers see a consistent-enough snapshot. */
+public final class PortCounters {
+    private static final DropReason[] REASONS = DropReason.values();
+
+    private final AtomicLongArray counts = new AtomicLongArray(4 + REASONS.length);
+
+    private static final int RX_FRAMES = 0;
+    private static final int RX_BYTES = 1;
+    private static final int TX_FRAMES = 2;
+    private static final int TX_BYTES = 3;
+
+    void received(int bytes) {
+        counts.lazySet(RX_FRAMES, counts.get(RX_FRAMES) + 1);
+        counts.lazySet(RX_BYTES, counts.get(RX_BYTES) + bytes);
+    }
+
+    void transmitted(int bytes) {
+        counts.lazySet(TX_FRAMES, counts.get(TX_FRAMES) + 1);
+        counts.lazySet(TX_BYTES, counts.get(TX_BYTES) + bytes);
+    }
+
+    void dropped(DropReason reason) {
+        dropped(reason, 1);
+    }
+
+    void dropped(DropReason reason, long count) {
+        int i = 4 + reason.ordinal();
+        counts.lazySet(i, counts.get(i) + count);
+    }
+
+    public long rxFrames() {
+        return counts.get(RX_FRAMES);
+    }
+
+    public long rxBytes() {
+        return counts.get(RX_BYTES);
+    }
+
+    public long txFrames() {
+        return counts.get(TX_FRAMES);
+    }
+
+    public long txBytes() {
+        return counts.get(TX_BYTES);
+    }
+
+    public long drops(DropReason reason) {
+        return counts.get(4 + reason.ordinal());
+    }
+
+    public long totalDrops() {
+        long sum = 0;
+        for (DropReason reason : REASONS) {
+            sum += drops(reason);
+        }
+        return sum;
+    }
+
+    /** Non-zero drop counters by reason name. */
+    public Map<String, Long> dropsByReason() {
+        Map<String, Long> out = new java.util.LinkedHashMap<>();
+        for (DropReason reason : REASONS) {
+            long n = drops(reason);
+            if (n != 0) {
+                out.put(reason.wireName(), n);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "rx=" + rxFrames() + "/" + rxBytes() + "B tx=" + txFrames() + "/" + txBytes() + "B drops="
+                + dropsByReason();
+    }
+}
