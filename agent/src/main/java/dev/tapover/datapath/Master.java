@@ -128,8 +128,17 @@ public final class Master implements AutoCloseable {
         return out.toString();
     }
 
-    /** Parses aa:bb:cc:dd:ee:ff; a clear IllegalArgumentException otherwise. */
+    /** Parses a unicast aa:bb:cc:dd:ee:ff; a clear IllegalArgumentException otherwise. */
     public static byte[] parseMac(String text) {
+        byte[] mac = parseMacAllowingGroup(text);
+        if ((mac[0] & 0x01) != 0) {
+            throw new IllegalArgumentException("MAC address \"" + text + "\" is a multicast address; a master needs a unicast MAC");
+        }
+        return mac;
+    }
+
+    /** Parses any aa:bb:cc:dd:ee:ff, group addresses included. */
+    public static byte[] parseMacAllowingGroup(String text) {
         String[] parts = text.split("[:-]");
         if (parts.length != 6) {
             throw new IllegalArgumentException("MAC address \"" + text + "\" must be six hex bytes like 02:00:5e:00:53:01");
@@ -140,9 +149,6 @@ public final class Master implements AutoCloseable {
                 throw new IllegalArgumentException("MAC address \"" + text + "\" must be six hex bytes like 02:00:5e:00:53:01");
             }
             mac[i] = (byte) Integer.parseInt(parts[i], 16);
-        }
-        if ((mac[0] & 0x01) != 0) {
-            throw new IllegalArgumentException("MAC address \"" + text + "\" is a multicast address; a master needs a unicast MAC");
         }
         return mac;
     }
