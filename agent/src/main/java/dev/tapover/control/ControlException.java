@@ -1,0 +1,18 @@
+// A control request the agent refuses, with a machine-readable code and a one-sentence message.
+package dev.tapover.control;
+
+/** Codes: bad-request, unknown-command, unknown-group, refused, unavailable, internal. */
+public final class ControlException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    private final String code;
+
+    public ControlException(String code, String message) {
+        super(message);
+        this.code = code;
+    }
+
+    public String code() {
+        return code;
+    }
+}
