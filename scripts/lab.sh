@@ -256,7 +256,7 @@ cmd_capture() {
   need_tool tcpdump timeout
   require_lab
   # -Z root: write FILE as root (Debian's tcpdump would otherwise drop to user 'tcpdump').
-  local tcpdump_cmd=(timeout -s INT "$secs" ip netns exec "$ns" tcpdump -i "$ifc" -n -U -Z root -w "$file")
+  local tcpdump_cmd=(timeout -s INT "$secs" ip netns exec "$ns" tcpdump -i "$ifc" -n -U --immediate-mode -Z root -w "$file")
   if [ "${LAB_CAPTURE_BG:-0}" = 1 ]; then
     local log pid _
     log=$(mktemp "/tmp/${P}-capture-$wire.XXXXXX.log")
