@@ -20,7 +20,7 @@ Runs every test tier of tapover and prints a summary; exits 0 only if all of the
   lab      scripts/lab.sh up/status/down under LAB_PREFIX=tovci<pid>: the peer answers a ping
            through the bridge, a capture on the peer sees it, and it stops when the cable is pulled
   maven    mvn -B verify [MAVEN ARGS...] from the repository root: unit tests (surefire) and
-           real-kernel tests (failsafe, each test JVM in its own namespace via scripts/netns-jvm/java)
+           real-kernel tests (failsafe, each test JVM in its own namespace via scripts/netns-jvm/bin/java)
 
 Examples:
   sudo scripts/test.sh
@@ -187,7 +187,7 @@ tier_maven() {
   # A namespace of this run still present now was left behind: report it and remove it.
   while IFS= read -r ns; do
     if ip netns list | awk '{print $1}' | grep -qxF -- "$ns"; then
-      echo "WARNING: test namespace $ns was left behind by scripts/netns-jvm/java; removing it"
+      echo "WARNING: test namespace $ns was left behind by scripts/netns-jvm/bin/java; removing it"
       ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
       ip netns del "$ns" || true
       leaked=1
