@@ -69,7 +69,10 @@ need_root() {
   [ "$(id -u)" -eq 0 ] || die $EX_NOPERM "must run as root (network namespaces need CAP_SYS_ADMIN); try: sudo $0 $*"
 }
 
-ns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF -- "$1"; }
+# A named namespace is a file under iproute2's run directory. Looking there is exact, and cheaper than
+# 'ip netns list', which queries every namespace on the machine and can print errors about others.
+NETNS_DIR=/var/run/netns
+ns_exists() { [ -e "$NETNS_DIR/$1" ]; }
 
 lab_count() {
   local n=0 ns

@@ -171,7 +171,9 @@ tier_lab() {
   fi
   "$lab" cable primary up
   "$lab" down
-  if ip netns list | grep -q "^$LAB_PREFIX-"; then echo "namespaces left behind:"; ip netns list; return 1; fi
+  local left
+  left=$(compgen -G "/var/run/netns/$LAB_PREFIX-*" || true)
+  if [ -n "$left" ]; then echo "namespaces left behind: $left"; return 1; fi
   if [ "$(root_links)" != "$before" ]; then echo "root namespace links changed"; return 1; fi
   echo "lab: up/status/capture/cable/down ok, nothing left behind"
 }
@@ -186,7 +188,7 @@ tier_maven() {
   echo "test JVM namespaces created: $(wc -l <"$TAPOVER_NETNS_JVM_LEDGER")"
   # A namespace of this run still present now was left behind: report it and remove it.
   while IFS= read -r ns; do
-    if ip netns list | awk '{print $1}' | grep -qxF -- "$ns"; then
+    if [ -e "/var/run/netns/$ns" ]; then
       echo "WARNING: test namespace $ns was left behind by scripts/netns-jvm/bin/java; removing it"
       ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
       ip netns del "$ns" || true
