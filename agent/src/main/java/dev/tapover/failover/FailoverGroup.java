@@ -22,8 +22,9 @@ import java.util.function.LongSupplier;
  * <p>Identity: a link is its ifindex. It claims the slot whose configured name it appears with; a rename keeps
  * the link (and its slot); removal frees the slot for whatever link next appears with the configured name.
  *
- * <p>Startup: links registered before {@link #start()} are taken at face value (no up-delay: their history is
- * unknown, not flapping). {@code start()} takes the first decision. Links appearing later are debounced.
+ * <p>Startup: before {@link #start()}, links are registered and updated at face value (no up-delay: their
+ * history is unknown, not flapping). {@code start()} takes the first decision. From then on, every observation
+ * is debounced, including links that appear later.
  *
  * <p>Not thread-safe: call it from one thread (the agent's event loop).
  */
@@ -301,7 +302,11 @@ public final class FailoverGroup {
 
     private Optional<FailoverEvent> apply(LowerLink link, boolean adminUp, boolean carrier) {
         long now = nanoTime.getAsLong();
-        link.observe(adminUp, carrier, now, config);
+        if (started) {
+            link.observe(adminUp, carrier, now, config);
+        } else {
+            link.settle(adminUp, carrier, now);
+        }
         return reselect(now);
     }
 

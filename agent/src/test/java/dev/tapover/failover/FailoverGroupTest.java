@@ -50,6 +50,19 @@ class FailoverGroupTest {
         }
 
         @Test
+        void changesBeforeStartAreAlsoTakenAtFaceValue() {
+            GroupDriver d = new GroupDriver(config().withUpDelay(ms(500)).withDownDelay(ms(500)), "eth0", "eth1");
+            d.group.linkAppeared("eth0", ETH0, true, false);
+            d.group.linkAppeared("eth1", ETH1, true, true);
+            d.expectNoEvent(d.group.linkChanged(ETH0, true, true));
+            d.expectNoEvent(d.group.linkChanged(ETH1, true, false));
+            assertEquals(LinkState.UP, d.link(ETH0).state());
+            assertEquals(LinkState.DOWN, d.link(ETH1).state());
+            assertEquals(Long.MAX_VALUE, d.group.nextDeadlineNanos());
+            d.expectEvent(d.group.start(), null, "eth0", Reason.INITIAL, "eth0");
+        }
+
+        @Test
         void withNothingUsableAtStartTheFirstLinkLaterIsStillInitial() {
             GroupDriver d = new GroupDriver(config(), "eth0", "eth1");
             d.group.linkAppeared("eth0", ETH0, true, false);
