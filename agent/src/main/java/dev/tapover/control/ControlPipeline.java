@@ -21,6 +21,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.ReferenceCountUtil;
 
@@ -34,8 +35,10 @@ import io.netty.util.ReferenceCountUtil;
  * </pre>
  *
  * The server passes a single-thread executor as {@code calls}, so the handler sees one call at a time and the
- * event loop never blocks; tests pass {@code Runnable::run}. Responses and events are written from whichever
- * thread produced them (Netty hands the write to the event loop).
+ * event loop never blocks; tests pass {@code Runnable::run}. Every answer, a refusal of a malformed line
+ * included, passes through {@code calls}, so answers keep the order of the requests. A client that shuts down
+ * its sending side after its requests (needs {@code ALLOW_HALF_CLOSURE}) gets all its answers, then the close.
+ * Events are written from the thread that raises them (Netty hands the write to the event loop).
  */
 public final class ControlPipeline {
     private static final Logger log = LoggerFactory.getLogger(ControlPipeline.class);
@@ -115,8 +118,13 @@ public final class ControlPipeline {
     static final class RequestHandler extends ChannelInboundHandlerAdapter {
         private final ControlHandler handler;
         private final Executor calls;
-        /** Set by an "events" request; read and written on the event loop only. */
+        // The fields below are read and written on the event loop only.
+        /** Set by an "events" request. */
         private boolean streaming;
+        /** Requests read but not yet answered. */
+        private int unanswered;
+        /** The client shut down its sending side (e.g. {@code echo ... | nc -UN}): close once all are answered. */
+        private boolean inputShutdown;
 
         RequestHandler(ControlHandler handler, Executor calls) {
             this.handler = handler;
@@ -136,26 +144,54 @@ public final class ControlPipeline {
                 return; // an empty line (e.g. a stray newline from socat) is not a request
             }
             Channel channel = ctx.channel();
-            ControlRequest request;
+            ControlRequest request = null;
+            Object refusal = null;
             try {
                 request = ControlRequest.parse(line);
+                if (streaming) {
+                    refusal = ControlProtocol.failure(request.id(), ControlProtocol.BAD_REQUEST,
+                            "this connection is streaming events; open another connection for other requests");
+                } else if (request.cmd().equals(ControlProtocol.EVENTS)) {
+                    streaming = true;
+                }
             } catch (ControlRequest.Invalid invalid) {
-                send(channel, ControlProtocol.failure(invalid.id, invalid.code, invalid.getMessage()));
-                return;
+                refusal = ControlProtocol.failure(invalid.id, invalid.code, invalid.getMessage());
             }
-            if (streaming) {
-                send(channel, ControlProtocol.failure(request.id(), ControlProtocol.BAD_REQUEST,
-                        "this connection is streaming events; open another connection for other requests"));
-                return;
-            }
-            if (request.cmd().equals(ControlProtocol.EVENTS)) {
-                streaming = true;
-            }
+            // Every answer, refusals included, goes through the same queue, so answers keep the requests' order.
+            unanswered++;
+            Object refused = refusal;
+            ControlRequest valid = request;
             try {
-                calls.execute(() -> dispatch(channel, request));
+                calls.execute(refused != null ? () -> answer(channel, refused) : () -> dispatch(channel, valid));
             } catch (RejectedExecutionException e) {
-                send(channel, ControlProtocol.failure(request.id(), ControlProtocol.UNAVAILABLE,
-                        "the agent is shutting down; try again when it is running"));
+                answer(channel, refused != null ? refused : ControlProtocol.failure(valid.id(),
+                        ControlProtocol.UNAVAILABLE, "the agent is shutting down; try again when it is running"));
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof ChannelInputShutdownEvent) {
+                inputShutdown = true;
+                // a stream ends with its client's sending side; a request still running gets its answer first
+                if (streaming || unanswered == 0) {
+                    ctx.close();
+                }
+            }
+            ctx.fireUserEventTriggered(event);
+        }
+
+        /** Writes one answer on the event loop, closing a half-closed connection after its last answer. */
+        private void answer(Channel channel, Object line) {
+            if (!channel.eventLoop().inEventLoop()) {
+                channel.eventLoop().execute(() -> answer(channel, line));
+                return;
+            }
+            unanswered--;
+            if (inputShutdown && unanswered == 0) {
+                sendAndClose(channel, line);
+            } else {
+                send(channel, line);
             }
         }
 
@@ -197,17 +233,18 @@ public final class ControlPipeline {
             } catch (ControlException e) {
                 log.debug("control {} refused: {} ({})", request.cmd(), e.getMessage(), e.code());
                 response = ControlProtocol.failure(id, e.code(), e.getMessage());
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                // LinkageError too: after an upgrade replaced the jar, a class loaded late may be missing
                 log.warn("control {} failed", request.cmd(), e);
                 response = ControlProtocol.failure(id, ControlProtocol.INTERNAL, "the agent failed to run "
                         + request.cmd() + " (" + e + "); see the agent log");
             }
-            send(channel, response);
+            answer(channel, response);
         }
 
         /** Acknowledges, then forwards every event until the channel closes. */
         private void startEvents(Channel channel, JsonNode id) {
-            send(channel, ControlProtocol.success(id, Map.of("stream", ControlProtocol.EVENTS)));
+            answer(channel, ControlProtocol.success(id, Map.of("stream", ControlProtocol.EVENTS)));
             EventForwarder forwarder = new EventForwarder(channel, id);
             AutoCloseable subscription;
             try {

@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -114,8 +115,10 @@ public final class ControlServer implements AutoCloseable {
             serverChannel = new ServerBootstrap()
                     .group(loop)
                     .channelFactory(() -> listening)
-                    .childOption(io.netty.channel.ChannelOption.WRITE_BUFFER_WATER_MARK,
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                             new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                    // answer clients that half-close after their request (echo ... | nc -UN); see ControlPipeline
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
                         @Override
                         protected void initChannel(EpollDomainSocketChannel channel) {

@@ -21,6 +21,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 
 class ControlPipelineTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -316,5 +317,53 @@ class ControlPipelineTest {
             }
         });
         assertError(ask(channel, "{\"v\":1,\"id\":\"22\",\"cmd\":\"status\"}"), "unavailable");
+    }
+    @Test
+    void aHalfClosedConnectionGetsItsAnswersBeforeItIsClosed() throws Exception {
+        List<Runnable> queued = new ArrayList<>();
+        EmbeddedChannel channel = new EmbeddedChannel(new ChannelInitializer<EmbeddedChannel>() {
+            @Override
+            protected void initChannel(EmbeddedChannel ch) {
+                ControlPipeline.install(ch.pipeline(), handler, queued::add, ControlAccess.rootOnly(), c -> ROOT);
+            }
+        });
+        write(channel, "{\"v\":1,\"id\":\"23\",\"cmd\":\"status\"}\n{\"v\":1,\"id\":\"24\",\"cmd\":\"reload\"}\n");
+        channel.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        assertTrue(channel.isOpen(), "requests are still being answered");
+        queued.remove(0).run();
+        assertTrue(channel.isOpen(), "one answer is still due");
+        queued.remove(0).run();
+        List<JsonNode> answers = lines(channel);
+        assertEquals(List.of("23", "24"), answers.stream().map(a -> a.get("id").asText()).toList());
+        assertFalse(channel.isOpen());
+    }
+
+    @Test
+    void aHalfCloseWithNothingPendingClosesAndEndsAStream() throws Exception {
+        EmbeddedChannel idle = connect();
+        idle.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        assertFalse(idle.isOpen());
+
+        EmbeddedChannel streaming = connect();
+        ask(streaming, "{\"v\":1,\"id\":\"25\",\"cmd\":\"events\"}");
+        streaming.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        assertFalse(streaming.isOpen());
+        assertEquals(1, handler.unsubscribes);
+    }
+    @Test
+    void answersKeepTheRequestsOrderEvenWhenOneIsMalformed() throws Exception {
+        List<Runnable> queued = new ArrayList<>();
+        EmbeddedChannel channel = new EmbeddedChannel(new ChannelInitializer<EmbeddedChannel>() {
+            @Override
+            protected void initChannel(EmbeddedChannel ch) {
+                ControlPipeline.install(ch.pipeline(), handler, queued::add, ControlAccess.rootOnly(), c -> ROOT);
+            }
+        });
+        write(channel, "{\"v\":1,\"id\":\"26\",\"cmd\":\"status\"}\nnot json\n");
+        assertTrue(lines(channel).isEmpty(), "nothing is answered ahead of the status still queued");
+        queued.forEach(Runnable::run);
+        List<JsonNode> answers = lines(channel);
+        assertEquals("26", answers.get(0).get("id").asText());
+        assertError(answers.get(1), "bad-request");
     }
 }

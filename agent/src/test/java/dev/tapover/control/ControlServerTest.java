@@ -285,4 +285,21 @@ class ControlServerTest {
             assertEquals(ControlClientException.Reason.TIMEOUT, e.reason());
         }
     }
+    @Test
+    void aClientThatHalfClosesAfterItsRequestStillGetsTheAnswer() throws Exception {
+        Path socket = dir.resolve("fo0.sock");
+        start(socket, ControlAccess.rootOnly());
+        try (SocketChannel raw = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            raw.connect(UnixDomainSocketAddress.of(socket));
+            raw.write(ByteBuffer.wrap("{\"v\":1,\"id\":\"h\",\"cmd\":\"notify-peers\"}\n".getBytes(StandardCharsets.UTF_8)));
+            raw.shutdownOutput(); // what `echo ... | nc -UN` and socat do
+            ByteBuffer answer = ByteBuffer.allocate(4096);
+            while (raw.read(answer) >= 0) {
+                // until the agent closes after answering
+            }
+            String text = new String(answer.array(), 0, answer.position(), StandardCharsets.UTF_8);
+            assertTrue(text.startsWith("{\"v\":1,\"id\":\"h\",\"ok\":true,"), text);
+            assertTrue(text.endsWith("}\n"), text);
+        }
+    }
 }
