@@ -1,7 +1,10 @@
 // A control request the agent refuses, with a machine-readable code and a one-sentence message.
 package dev.tapover.control;
 
-/** Codes: bad-request, unknown-command, unknown-group, refused, unavailable, internal. */
+/**
+ * Codes: bad-request, unknown-command, unknown-group, refused, unavailable, not-permitted, internal (see
+ * {@link ControlProtocol} and docs/control.md for what the CLI makes of each).
+ */
 public final class ControlException extends Exception {
     private static final long serialVersionUID = 1L;
 
