@@ -30,9 +30,47 @@ public record IfAddress(int ifindex, int family, InetAddress address, int prefix
         return (flags & Rtnl.IFA_F_TENTATIVE) != 0;
     }
 
-    /** The address in CIDR form, e.g. {@code 192.0.2.1/24}. */
+    /** The address in CIDR form, e.g. {@code 192.0.2.1/24} or {@code 2001:db8::1/64}. */
     public String cidr() {
-        return address.getHostAddress() + "/" + prefixLength;
+        return format(address) + "/" + prefixLength;
+    }
+
+    /** Dotted quad, or IPv6 in RFC 5952 form ({@code 2001:db8::1}, as ip(8) prints it). */
+    public static String format(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (b.length != 16) {
+            return address.getHostAddress();
+        }
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1; // a single zero group is not shortened
+        for (int i = 0; i < 8;) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(groups[i]));
+        }
+        return sb.toString();
     }
 
     @Override

@@ -75,7 +75,7 @@ public final class RouteClient implements AutoCloseable {
      */
     public synchronized void addAddress(int ifindex, InetAddress address, int prefixLength, int ifaFlags)
             throws IOException {
-        String what = "RTM_NEWADDR " + address.getHostAddress() + "/" + prefixLength + " on ifindex " + ifindex;
+        String what = "RTM_NEWADDR " + IfAddress.format(address) + "/" + prefixLength + " on ifindex " + ifindex;
         tx.clear();
         RtnlCodec.putAddressRequest(tx, ++seq, true, ifindex, address, prefixLength, ifaFlags);
         request(what);
@@ -83,7 +83,7 @@ public final class RouteClient implements AutoCloseable {
 
     /** {@code ip address del ADDRESS/PREFIX dev IFINDEX}; fails with EADDRNOTAVAIL when it is not there. */
     public synchronized void deleteAddress(int ifindex, InetAddress address, int prefixLength) throws IOException {
-        String what = "RTM_DELADDR " + address.getHostAddress() + "/" + prefixLength + " on ifindex " + ifindex;
+        String what = "RTM_DELADDR " + IfAddress.format(address) + "/" + prefixLength + " on ifindex " + ifindex;
         tx.clear();
         RtnlCodec.putAddressRequest(tx, ++seq, false, ifindex, address, prefixLength, 0);
         request(what);

@@ -53,6 +53,7 @@ public final class Rtnl {
     // socket.h address families as they appear in ifinfomsg / ifaddrmsg
     public static final int AF_UNSPEC = 0;
     public static final int AF_INET = 2;
+    public static final int AF_BRIDGE = 7;
     public static final int AF_INET6 = 10;
 
     // if.h: ifi_flags

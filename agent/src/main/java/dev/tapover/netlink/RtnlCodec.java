@@ -51,6 +51,7 @@ public final class RtnlCodec {
         }
         ByteBuffer buf = msg.buffer();
         int p = msg.payloadOffset();
+        int family = buf.get(p) & 0xff;
         int arphrd = buf.getShort(p + 2) & 0xffff;
         int index = buf.getInt(p + 4);
         int flags = buf.getInt(p + 8);
@@ -85,7 +86,7 @@ public final class RtnlCodec {
         }
         LinkInfo link = new LinkInfo(index, name, arphrd, flags, address, perm, mtu, operstate, carrier,
                 carrierChanges);
-        return new LinkMessage(type, link, event);
+        return new LinkMessage(type, family, link, event);
     }
 
     /**
