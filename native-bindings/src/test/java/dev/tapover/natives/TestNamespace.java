@@ -19,7 +19,7 @@ final class TestNamespace {
         String ns = System.getenv("TAPOVER_TEST_NETNS");
         if (ns == null || ns.isEmpty()) {
             throw new AssertionError("real-kernel tests must run in a throwaway network namespace: run them "
-                    + "through Maven (failsafe uses scripts/netns-jvm/java) or scripts/test.sh");
+                    + "through Maven (failsafe uses scripts/netns-jvm/bin/java) or scripts/test.sh");
         }
         if (!Native.isRoot()) {
             throw new AssertionError("real-kernel tests need root (CAP_NET_ADMIN): run sudo scripts/test.sh");

@@ -1,0 +1,200 @@
+// The tapover process: validates, creates what it owns, wires monitor, policy, data path, announcer and control.
+package dev.tapover.agent;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tapover.cli.CommandFailure;
+import dev.tapover.cli.ExitCode;
+import dev.tapover.cli.Main;
+import dev.tapover.config.Cidr;
+import dev.tapover.config.GroupConfig;
+import dev.tapover.control.ControlServer;
+import dev.tapover.control.ControlSocketException;
+import dev.tapover.datapath.Master;
+import dev.tapover.natives.Native;
+import dev.tapover.natives.NativeException;
+import dev.tapover.natives.NetDevice;
+import sun.misc.Signal;
+
+/**
+ * Start-up validates first and changes nothing until everything checks out; then each thing created is
+ * pushed on an undo stack, so a failure half-way (or SIGTERM) removes exactly what was made, in reverse.
+ */
+public final class Agent {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+    private final GroupConfig config;
+    private final EventLog events = new EventLog();
+    private final Conductor conductor = new Conductor(System::nanoTime);
+    private final Deque<AutoCloseable> undo = new ArrayDeque<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final List<Cidr> masterAddresses = new ArrayList<>();
+    private GroupRuntime runtime;
+
+    public Agent(GroupConfig config) {
+        this.config = config;
+    }
+
+    /** Runs until SIGTERM/SIGINT; returns the exit code. */
+    public int run() throws CommandFailure {
+        preflight();
+        try {
+            startUp();
+            installSignalHandlers();
+            LOG.info("event=ready group={} master={} mac={} links={} version={}", config.master(), config.master(),
+                    Master.formatMac(config.mac()), config.links(), Main.version());
+            events.publish("ready", GroupRuntime.fields("group", config.master()));
+            conductor.run(new Conductor.Timers() {
+                @Override
+                public long nextDeadlineNanos() {
+                    return runtime.nextDeadlineNanos();
+                }
+
+                @Override
+                public void onTimer() {
+                    runtime.onTimer();
+                }
+            });
+            return ExitCode.OK;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCode.SOFTWARE;
+        } finally {
+            shutdown();
+        }
+    }
+
+    /** Checks that need no change to the system: permissions and the links' existence. */
+    private void preflight() throws CommandFailure {
+        if (!Native.isRoot()) {
+            throw new CommandFailure(ExitCode.NOPERM,
+                    "tapover run needs root (CAP_NET_ADMIN) to create the TAP master; run it with sudo");
+        }
+        if (!java.nio.file.Files.exists(java.nio.file.Path.of("/dev/net/tun"))) {
+            throw new CommandFailure(ExitCode.UNAVAILABLE,
+                    "/dev/net/tun is missing; load the tun module (modprobe tun) and try again");
+        }
+        for (String link : config.links()) {
+            try {
+                NetDevice.indexOf(link);
+            } catch (NativeException e) {
+                if (!config.allowMissingLinks()) {
+                    throw new CommandFailure(ExitCode.UNAVAILABLE, "link \"" + link
+                            + "\" does not exist; check the name with `ip link`, or pass --allow-missing-links to wait for it");
+                }
+            }
+        }
+        try {
+            NetDevice.indexOf(config.master());
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "interface \"" + config.master()
+                    + "\" already exists; choose another --master name or delete it first");
+        } catch (NativeException expected) {
+            // the name is free
+        }
+    }
+
+    private void startUp() throws CommandFailure {
+        Master master;
+        try {
+            master = Master.create(config.master(), config.mac(), config.vnetHeader());
+        } catch (Master.MasterExistsException e) {
+            throw new CommandFailure(ExitCode.UNAVAILABLE, e.getMessage());
+        } catch (NativeException e) {
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot create the TAP master: " + e.getMessage());
+        }
+        undo.push(master);
+        runtime = new GroupRuntime(config, System::nanoTime, events);
+        try {
+            runtime.open(master);
+        } catch (NativeException e) {
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot start the data path: " + e.getMessage());
+        }
+        undo.push(runtime);
+        addAddresses(master);
+        LinkWatch watch = LinkWatch.start(config, runtime, conductor, events, masterAddresses);
+        undo.push(watch);
+        startAnnouncer();
+        startControl();
+    }
+
+    private void addAddresses(Master master) throws CommandFailure {
+        try (AddressSetter setter = AddressSetter.open()) {
+            int ifindex = master.tap().ifindex();
+            for (Cidr cidr : config.addresses()) {
+                setter.add(ifindex, cidr);
+                masterAddresses.add(cidr);
+                LOG.info("event=address-added group={} address={}", config.master(), cidr);
+            }
+        } catch (AddressSetter.AddressException e) {
+            throw new CommandFailure(ExitCode.UNAVAILABLE, e.getMessage());
+        } catch (NativeException e) {
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "the master vanished during start-up: " + e.getMessage());
+        }
+        runtime.addressesChanged(masterAddresses);
+    }
+
+    private void startAnnouncer() throws CommandFailure {
+        // wired in by the announce package
+    }
+
+    private void startControl() throws CommandFailure {
+        AgentControl handler = new AgentControl(conductor, runtime, events, this::status);
+        try {
+            undo.push(ControlServer.start(config.controlSocket(), handler));
+        } catch (ControlSocketException e) {
+            int code = switch (e.reason()) {
+                case NOT_PERMITTED -> ExitCode.NOPERM;
+                case BAD_PATH -> ExitCode.CONFIG;
+                default -> ExitCode.UNAVAILABLE;
+            };
+            throw new CommandFailure(code, e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot open the control socket " + config.controlSocket()
+                    + ": " + e.getMessage());
+        }
+        LOG.info("event=control-listening socket={}", config.controlSocket());
+    }
+
+    private void installSignalHandlers() {
+        Signal.handle(new Signal("TERM"), s -> requestStop("SIGTERM"));
+        Signal.handle(new Signal("INT"), s -> requestStop("SIGINT"));
+    }
+
+    /** Asks the conductor to stop; start-up state is undone by {@link #shutdown()}. */
+    public void requestStop(String why) {
+        if (stopping.compareAndSet(false, true)) {
+            LOG.info("event=stopping group={} why={}", config.master(), why);
+            conductor.stop();
+        }
+    }
+
+    private void shutdown() {
+        while (!undo.isEmpty()) {
+            AutoCloseable item = undo.pop();
+            try {
+                item.close();
+            } catch (Exception e) {
+                LOG.warn("event=cleanup-failed item={} error=\"{}\"", item, e.toString());
+            }
+        }
+        LOG.info("event=stopped group={}", config.master());
+    }
+
+    /** The status document (schema 1), built on the conductor thread. */
+    public Map<String, Object> status() {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("schema", 1);
+        doc.put("version", Main.version());
+        doc.put("groups", List.of(runtime.status(masterAddresses)));
+        return doc;
+    }
+}

@@ -1,0 +1,388 @@
+// One running failover group: master TAP, ports, policy state machine and data path, driven by one thread.
+package dev.tapover.agent;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tapover.config.Cidr;
+import dev.tapover.config.GroupConfig;
+import dev.tapover.datapath.DataPath;
+import dev.tapover.datapath.LowerPort;
+import dev.tapover.datapath.Master;
+import dev.tapover.datapath.PortCounters;
+import dev.tapover.failover.FailbackPolicy;
+import dev.tapover.failover.FailoverEvent;
+import dev.tapover.failover.FailoverGroup;
+import dev.tapover.failover.LinkRef;
+import dev.tapover.failover.LinkSnapshot;
+import dev.tapover.failover.PolicyConfig;
+import dev.tapover.failover.SwitchOutcome;
+import dev.tapover.natives.NativeException;
+
+/**
+ * Not thread-safe: every method runs on the agent's conductor thread. Inputs are link observations (from
+ * the link monitor), timer ticks and requests; outputs are data-path activations, the master's carrier,
+ * announcement triggers and events.
+ */
+public final class GroupRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupRuntime.class);
+
+    private final GroupConfig config;
+    private final LongSupplier nanoTime;
+    private final EventLog events;
+    private final FailoverGroup group;
+    private final PortCounters[] counters;
+    private final LowerLinkSilencer silencer = new LowerLinkSilencer();
+    private final List<Runnable> announceListeners = new ArrayList<>();
+    private Master master;
+    private DataPath dataPath;
+    private Announcements announcements = Announcements.NONE;
+    private long failovers;
+    /** Migration watch: when the active link lost carrier (0 = not lost), and which link it was. */
+    private long carrierLostAtNanos;
+    private int carrierLostIfindex;
+    private long eventsAtLoss;
+
+    public GroupRuntime(GroupConfig config, LongSupplier nanoTime, EventLog events) {
+        this.config = config;
+        this.nanoTime = nanoTime;
+        this.events = events;
+        PolicyConfig policy = new PolicyConfig(config.upDelay(), config.downDelay(), config.failbackDelay(),
+                FailbackPolicy.parse(config.failback()));
+        this.group = new FailoverGroup(config.links(), policy, nanoTime);
+        this.counters = new PortCounters[config.links().size()];
+        for (int i = 0; i < counters.length; i++) {
+            counters[i] = new PortCounters();
+        }
+    }
+
+    /** Creates the master (carrier off) and starts the data path; nothing is active yet. */
+    public void open(Master createdMaster) throws NativeException {
+        this.master = createdMaster;
+        this.dataPath = new DataPath(master.tap(), master.mac(), master.tap().hasVnetHeader(),
+                config.links().size());
+        dataPath.start();
+    }
+
+    /** Plugs in what turns "announce" requests into frames (the announce package). */
+    public void setAnnouncements(Announcements announcements) {
+        this.announcements = announcements;
+    }
+
+    public String name() {
+        return config.master();
+    }
+
+    public GroupConfig config() {
+        return config;
+    }
+
+    public Master master() {
+        return master;
+    }
+
+    public DataPath dataPath() {
+        return dataPath;
+    }
+
+    public FailoverGroup policy() {
+        return group;
+    }
+
+    /** Whether {@code ifname} (or a link with this permanent MAC) is one this group wants. */
+    public boolean wants(String ifname, byte[] permanentMac) {
+        return group.acceptsLink(ifname) || primaryByMac(permanentMac) && group.acceptsLink(config.links().get(0));
+    }
+
+    private boolean primaryByMac(byte[] permanentMac) {
+        return config.primaryMac() != null && permanentMac != null
+                && java.util.Arrays.equals(config.primaryMac(), permanentMac);
+    }
+
+    /** A link exists with this state: register it, or update it if known. */
+    public void linkObserved(String ifname, int ifindex, boolean adminUp, boolean carrier, byte[] permanentMac) {
+        if (group.isRegistered(ifindex)) {
+            Optional<LinkSnapshot> known = snapshot(ifindex);
+            if (known.isPresent() && !known.get().name().equals(ifname)) {
+                linkRenamed(ifindex, ifname);
+            }
+            boolean hadCarrier = known.map(LinkSnapshot::carrier).orElse(false);
+            boolean wasActive = group.activeLink().map(a -> a.ifindex() == ifindex).orElse(false);
+            if (wasActive && hadCarrier && !carrier) {
+                carrierLostAtNanos = nanoTime.getAsLong();
+                carrierLostIfindex = ifindex;
+                eventsAtLoss = group.eventCount();
+            }
+            apply(group.linkChanged(ifindex, adminUp, carrier));
+            if (!hadCarrier && carrier && migrationReturn(ifindex) && group.eventCount() == eventsAtLoss) {
+                // The active link came back within the window and nothing failed over (down-delay held it):
+                // the host may have moved (live migration), so tell the network, as netif_notify_peers() does.
+                carrierLostAtNanos = 0;
+                notifyPeers("migration");
+            }
+            return;
+        }
+        String configuredName;
+        if (group.acceptsLink(ifname)) {
+            configuredName = ifname;
+        } else if (primaryByMac(permanentMac) && group.acceptsLink(config.links().get(0))) {
+            configuredName = config.links().get(0);
+        } else {
+            return;
+        }
+        int rank = config.links().indexOf(configuredName);
+        try {
+            silencer.silence(ifname);
+            LowerPort port = LowerPort.open(rank == 0 ? "primary" : "standby", ifname, ifindex, counters[rank],
+                    master.tap().hasVnetHeader());
+            dataPath.attach(rank + 1, port);
+        } catch (NativeException e) {
+            LOG.warn("event=link-open-failed group={} link={} ifindex={} error=\"{}\"", name(), ifname, ifindex,
+                    e.getMessage());
+            events.publish("link-error", fields("group", name(), "link", ifname, "error", e.getMessage()));
+            return;
+        }
+        Optional<FailoverEvent> event = group.linkAppeared(configuredName, ifindex, adminUp, carrier);
+        if (!configuredName.equals(ifname)) {
+            group.linkRenamed(ifindex, ifname);
+        }
+        LOG.info("event=link-registered group={} link={} ifindex={} role={} admin={} carrier={}", name(), ifname,
+                ifindex, rank == 0 ? "primary" : "standby", adminUp ? "up" : "down", carrier ? "up" : "down");
+        events.publish("link-registered", fields("group", name(), "link", ifname, "ifindex", ifindex,
+                "role", rank == 0 ? "primary" : "standby", "carrier", carrier));
+        apply(event);
+    }
+
+    public void linkRenamed(int ifindex, String newName) {
+        Optional<LinkSnapshot> known = snapshot(ifindex);
+        if (known.isPresent() && group.linkRenamed(ifindex, newName)) {
+            silencer.renamed(known.get().name(), newName);
+            LOG.info("event=link-renamed group={} ifindex={} from={} to={}", name(), ifindex, known.get().name(),
+                    newName);
+            events.publish("link-renamed", fields("group", name(), "ifindex", ifindex, "from", known.get().name(),
+                    "to", newName));
+        }
+    }
+
+    public void linkRemoved(int ifindex) {
+        Optional<LinkSnapshot> known = snapshot(ifindex);
+        if (known.isEmpty()) {
+            return;
+        }
+        Optional<FailoverEvent> event = group.linkRemoved(ifindex);
+        dataPath.detach(known.get().rank() + 1);
+        LOG.info("event=link-removed group={} link={} ifindex={}", name(), known.get().name(), ifindex);
+        events.publish("link-removed", fields("group", name(), "link", known.get().name(), "ifindex", ifindex));
+        apply(event);
+    }
+
+    /** Starts the policy: the first decision picks the active link among those registered. */
+    public void start() {
+        apply(group.start());
+        syncCarrier();
+    }
+
+    public long nextDeadlineNanos() {
+        return group.nextDeadlineNanos();
+    }
+
+    public void onTimer() {
+        apply(group.onTimer());
+    }
+
+    public SwitchOutcome requestSwitch(String target) {
+        SwitchOutcome outcome = group.requestSwitch(target);
+        LOG.info("event=switch-request group={} target={} accepted={} message=\"{}\"", name(), target,
+                outcome.accepted(), outcome.message());
+        outcome.event().ifPresent(e -> apply(Optional.of(e)));
+        return outcome;
+    }
+
+    /** An explicit or migration-driven request to tell the network where the master lives. */
+    public void notifyPeers(String reason) {
+        Optional<LinkRef> active = group.activeLink();
+        LOG.info("event=notify-peers group={} reason={} link={}", name(), reason,
+                active.map(LinkRef::name).orElse("none"));
+        events.publish("notify-peers", fields("group", name(), "reason", reason,
+                "link", active.map(LinkRef::name).orElse(null)));
+        active.ifPresent(link -> announcements.announce(link.name(), link.ifindex(), reason));
+    }
+
+    private boolean migrationReturn(int ifindex) {
+        return carrierLostAtNanos != 0 && carrierLostIfindex == ifindex
+                && nanoTime.getAsLong() - carrierLostAtNanos <= config.announce().migrationWindow().toNanos();
+    }
+
+    /** The master's addresses changed (configured at start or `ip addr` later): announce the new set. */
+    public void addressesChanged(List<Cidr> addresses) {
+        announcements.updateAddresses(List.copyOf(addresses));
+    }
+
+    private Optional<LinkSnapshot> snapshot(int ifindex) {
+        return group.links().stream().filter(l -> l.ifindex() == ifindex).findFirst();
+    }
+
+    private void apply(Optional<FailoverEvent> maybe) {
+        if (maybe.isEmpty()) {
+            syncCarrier();
+            return;
+        }
+        FailoverEvent e = maybe.get();
+        int slot = 0;
+        if (e.newActive() != null) {
+            Optional<LinkSnapshot> link = snapshot(e.newActive().ifindex());
+            slot = link.map(l -> l.rank() + 1).orElse(0);
+        }
+        dataPath.activate(slot);
+        syncCarrier();
+        failovers++;
+        long latencyMicros = (nanoTime.getAsLong() - e.timestampNanos()) / 1000;
+        LOG.info("event=active-changed group={} from={} to={} reason={} trigger={} decision_us={}", name(),
+                e.oldActive() == null ? "none" : e.oldActive().name(),
+                e.newActive() == null ? "none" : e.newActive().name(), e.reason().wireName(),
+                e.trigger() == null ? "none" : e.trigger().name(), latencyMicros);
+        events.publish("active-changed", fields("group", name(),
+                "from", e.oldActive() == null ? null : e.oldActive().name(),
+                "to", e.newActive() == null ? null : e.newActive().name(),
+                "reason", e.reason().wireName(),
+                "trigger", e.trigger() == null ? null : e.trigger().name()));
+        if (e.announce()) {
+            String reason = e.reason().wireName();
+            if (e.oldActive() == null && migrationReturn(e.newActive().ifindex())) {
+                // Every link went down and the old active one returned within the window: a migration.
+                reason = "migration";
+                carrierLostAtNanos = 0;
+            }
+            announcements.announce(e.newActive().name(), e.newActive().ifindex(), reason);
+        }
+    }
+
+    private void syncCarrier() {
+        boolean wanted = group.hasUsableLink();
+        if (master.carrier() != wanted) {
+            try {
+                master.setCarrier(wanted);
+                LOG.info("event=master-carrier group={} carrier={}", name(), wanted ? "on" : "off");
+                events.publish("master-carrier", fields("group", name(), "carrier", wanted));
+            } catch (NativeException e) {
+                LOG.error("event=master-carrier-failed group={} error=\"{}\"", name(), e.getMessage());
+            }
+        }
+    }
+
+    /** The group's part of the status document (schema 1). */
+    public Map<String, Object> status(List<Cidr> addresses) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name());
+        m.put("mac", Master.formatMac(master.mac()));
+        m.put("carrier", master.carrier());
+        List<String> addr = new ArrayList<>();
+        for (Cidr c : addresses) {
+            addr.add(c.toString());
+        }
+        m.put("addresses", addr);
+        m.put("counters", counterMap(dataPath.masterCounters()));
+        out.put("master", m);
+        out.put("active", group.activeLink().map(LinkRef::name).orElse(null));
+        out.put("manual", group.isManualOverride());
+        out.put("policy", fields("failback", group.config().failback().toString().toLowerCase(),
+                "upDelayMs", group.config().upDelay().toMillis(), "downDelayMs", group.config().downDelay().toMillis(),
+                "failbackDelayMs", group.config().failbackDelay().toMillis()));
+        List<Map<String, Object>> links = new ArrayList<>();
+        List<LinkSnapshot> registered = group.links();
+        for (int rank = 0; rank < config.links().size(); rank++) {
+            final int r = rank;
+            Optional<LinkSnapshot> s = registered.stream().filter(l -> l.rank() == r).findFirst();
+            Map<String, Object> link = new LinkedHashMap<>();
+            link.put("name", s.map(LinkSnapshot::name).orElse(config.links().get(rank)));
+            link.put("configuredName", config.links().get(rank));
+            link.put("role", rank == 0 ? "primary" : "standby");
+            link.put("rank", rank);
+            link.put("present", s.isPresent());
+            link.put("ifindex", s.map(LinkSnapshot::ifindex).orElse(null));
+            link.put("adminUp", s.map(LinkSnapshot::adminUp).orElse(false));
+            link.put("carrier", s.map(LinkSnapshot::carrier).orElse(false));
+            link.put("usable", s.map(LinkSnapshot::usable).orElse(false));
+            link.put("state", s.map(l -> l.state().wireName()).orElse("absent"));
+            link.put("counters", counterMap(counters[rank]));
+            links.add(link);
+        }
+        out.put("links", links);
+        out.put("failovers", failovers);
+        group.lastEvent().ifPresent(e -> out.put("lastFailover", fields("reason", e.reason().wireName(),
+                "from", e.oldActive() == null ? null : e.oldActive().name(),
+                "to", e.newActive() == null ? null : e.newActive().name(),
+                "monotonicNanos", e.timestampNanos())));
+        out.put("announcements", announcements.status());
+        return out;
+    }
+
+    private static Map<String, Object> counterMap(PortCounters c) {
+        return fields("rxFrames", c.rxFrames(), "rxBytes", c.rxBytes(), "txFrames", c.txFrames(),
+                "txBytes", c.txBytes(), "drops", c.dropsByReason());
+    }
+
+    static Map<String, Object> fields(Object... keyValues) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < keyValues.length; i += 2) {
+            out.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return out;
+    }
+
+    /** Stops the data path (closing the ports drops their promiscuous memberships) and restores the links. */
+    @Override
+    public void close() {
+        announcements.close();
+        if (dataPath != null) {
+            try {
+                dataPath.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        silencer.restoreAll();
+    }
+
+    /** Turns announce requests into frames; implemented by the announce package. */
+    public interface Announcements extends AutoCloseable {
+        Announcements NONE = new Announcements() {
+            @Override
+            public void announce(String ifname, int ifindex, String reason) {
+                LOG.info("event=announce-skipped link={} reason={} why=\"no announcer configured\"", ifname, reason);
+            }
+
+            @Override
+            public void updateAddresses(List<Cidr> addresses) {
+            }
+
+            @Override
+            public Map<String, Object> status() {
+                return Map.of();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+
+        /** Sends a burst on {@code ifname} (now active) for {@code reason}. */
+        void announce(String ifname, int ifindex, String reason);
+
+        /** The addresses to announce from now on. */
+        void updateAddresses(List<Cidr> addresses);
+
+        Map<String, Object> status();
+
+        @Override
+        void close();
+    }
+}

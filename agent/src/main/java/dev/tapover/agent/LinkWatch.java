@@ -1,0 +1,130 @@
+// Feeds link-monitor events to a group on the conductor thread: hotplug, carrier, renames, master addresses.
+package dev.tapover.agent;
+
+import java.io.IOException;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.tapover.cli.CommandFailure;
+import dev.tapover.cli.ExitCode;
+import dev.tapover.config.Cidr;
+import dev.tapover.config.GroupConfig;
+import dev.tapover.netlink.LinkEvent;
+import dev.tapover.netlink.LinkInfo;
+import dev.tapover.netlink.LinkMonitor;
+
+/**
+ * The monitor's thread only posts; the conductor applies. Links are matched by configured name (or the
+ * primary's permanent MAC) when they appear, and followed by ifindex afterwards, as net/core/failover.c does.
+ */
+final class LinkWatch implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LinkWatch.class);
+
+    private final GroupConfig config;
+    private final GroupRuntime runtime;
+    private final EventLog events;
+    private final List<Cidr> masterAddresses;
+    private LinkMonitor monitor;
+    private int masterIfindex;
+
+    private LinkWatch(GroupConfig config, GroupRuntime runtime, EventLog events, List<Cidr> masterAddresses) {
+        this.config = config;
+        this.runtime = runtime;
+        this.events = events;
+        this.masterAddresses = masterAddresses;
+    }
+
+    /**
+     * Opens the monitor (which dumps links and addresses), registers the links present now, starts the
+     * policy, then follows events.
+     */
+    static LinkWatch start(GroupConfig config, GroupRuntime runtime, Conductor conductor, EventLog events,
+                           List<Cidr> masterAddresses) throws CommandFailure {
+        LinkWatch watch = new LinkWatch(config, runtime, events, masterAddresses);
+        try {
+            watch.masterIfindex = runtime.master().tap().ifindex();
+            LinkMonitor.Options options = LinkMonitor.Options.defaults()
+                    .withCarrierPollInterval(config.carrierPoll());
+            watch.monitor = LinkMonitor.open(event -> conductor.post(() -> watch.onEvent(event)), options);
+            for (String name : config.links()) {
+                watch.monitor.watch(name);
+            }
+            // Register what exists now, synchronously, so the first decision sees every present link.
+            for (LinkInfo link : watch.monitor.links().values()) {
+                watch.observe(link);
+            }
+            runtime.start();
+            watch.monitor.start();
+            return watch;
+        } catch (IOException e) {
+            watch.close();
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot watch links through rtnetlink: " + e.getMessage());
+        }
+    }
+
+    private void observe(LinkInfo link) {
+        if (link.ifindex() == masterIfindex) {
+            return;
+        }
+        byte[] perm = link.permAddress() == null ? null : link.permAddress().bytes();
+        if (runtime.policy().isRegistered(link.ifindex()) || runtime.wants(link.name(), perm)) {
+            if (!runtime.policy().isRegistered(link.ifindex())) {
+                monitor.watch(link.ifindex());
+            }
+            runtime.linkObserved(link.name(), link.ifindex(), link.adminUp(), link.carrier(), perm);
+        }
+    }
+
+    /** Runs on the conductor thread. */
+    private void onEvent(LinkEvent event) {
+        if (event instanceof LinkEvent.LinkAdded added) {
+            observe(added.link());
+        } else if (event instanceof LinkEvent.LinkRemoved removed) {
+            runtime.linkRemoved(removed.ifindex());
+        } else if (event instanceof LinkEvent.LinkRenamed renamed) {
+            runtime.linkRenamed(renamed.ifindex(), renamed.name());
+            LinkInfo link = monitor.links().get(renamed.ifindex());
+            if (link != null) {
+                observe(link);
+            }
+        } else if (event instanceof LinkEvent.CarrierChanged || event instanceof LinkEvent.AdminChanged) {
+            LinkInfo link = monitor.links().get(event.ifindex());
+            if (link != null) {
+                if (event instanceof LinkEvent.CarrierChanged carrier) {
+                    link = link.withCarrier(carrier.up());
+                    if (runtime.policy().isRegistered(event.ifindex())) {
+                        LOG.info("event=carrier group={} link={} carrier={} source={}", runtime.name(), event.name(),
+                                carrier.up() ? "up" : "down", event.source().name().toLowerCase());
+                        events.publish("carrier", GroupRuntime.fields("group", runtime.name(), "link", event.name(),
+                                "carrier", carrier.up(), "source", event.source().name().toLowerCase()));
+                    }
+                }
+                observe(link);
+            }
+        } else if (event instanceof LinkEvent.AddressAdded added && added.ifindex() == masterIfindex) {
+            Cidr cidr = new Cidr(added.address().address(), added.address().prefixLength());
+            if (!masterAddresses.contains(cidr)) {
+                masterAddresses.add(cidr);
+            }
+            runtime.addressesChanged(masterAddresses);
+        } else if (event instanceof LinkEvent.AddressRemoved removed && removed.ifindex() == masterIfindex) {
+            masterAddresses.remove(new Cidr(removed.address().address(), removed.address().prefixLength()));
+            runtime.addressesChanged(masterAddresses);
+        } else if (event instanceof LinkEvent.NotifyPeersRequested notify && notify.ifindex() == masterIfindex) {
+            runtime.notifyPeers("kernel-notify-peers");
+        }
+    }
+
+    long overruns() {
+        return monitor == null ? 0 : monitor.overruns();
+    }
+
+    @Override
+    public void close() {
+        if (monitor != null) {
+            monitor.close();
+        }
+    }
+}
