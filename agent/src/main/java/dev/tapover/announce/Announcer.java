@@ -70,6 +70,7 @@ public final class Announcer implements AutoCloseable {
     private long sendErrors;
     private long openErrors;
     private long reopens;
+    private boolean sending;
 
     // Worker-only state.
     private long builtVersion;
@@ -201,7 +202,7 @@ public final class Announcer implements AutoCloseable {
             }
             return new AnnouncementCounters(perKind, schedule.framesSuppressed(), schedule.roundsSuppressed(), sendErrors,
                     openErrors, reopens, schedule.bursts(), schedule.coalesced(), schedule.lastReason(), lastTrigger,
-                    activeLink, schedule.active());
+                    activeLink, schedule.active() || sending);
         }
     }
 
@@ -304,16 +305,31 @@ public final class Announcer implements AutoCloseable {
             rounds = schedule.due(now, frames.arpFramesPerRound(), frames.naFramesPerRound());
             burst = schedule.bursts();
             active = activeLink;
+            sending = !rounds.isEmpty(); // the burst is not over until its last round went out
         }
-        for (Round round : rounds) {
-            if (burst != burstSeen) {
-                burstSeen = burst;
-                warnedSendThisBurst = false;
-                warnedBudgetThisBurst = false;
-                startBurst(round.reason(), active, burst, now);
+        Reason started = null;
+        int startedIndex = -1;
+        try {
+            for (Round round : rounds) {
+                if (burst != burstSeen) {
+                    burstSeen = burst;
+                    warnedSendThisBurst = false;
+                    warnedBudgetThisBurst = false;
+                    started = round.reason();
+                    startedIndex = checkActiveLink(active, now);
+                }
+                sendRound(round, active, burst, now);
+                work++;
             }
-            sendRound(round, active, burst, now);
-            work++;
+            if (started != null) {
+                logBurst(started, active, startedIndex, burst); // after the sends: the wire comes first
+            }
+        } finally {
+            if (!rounds.isEmpty()) {
+                synchronized (lock) {
+                    sending = false;
+                }
+            }
         }
         return work;
     }
@@ -393,17 +409,25 @@ public final class Announcer implements AutoCloseable {
         }
     }
 
-    /** First round of a burst: check the active link is still the one we opened, and log the burst. */
-    private void startBurst(Reason reason, String active, long burst, long now) {
-        int ifindex = -1;
-        if (active != null) {
-            OpenLink link = links.get(active);
-            ifindex = opener.ifindex(active);
-            if (link != null && link.sender != null && ifindex != link.ifindex) {
-                link.stale = true;
-                open(link, now);
-            }
+    /**
+     * First round of a burst: checks the active link still has the ifindex it was opened with (else it was
+     * replugged: reopen it). Returns the link's ifindex, -1 when it is gone or none is set.
+     */
+    private int checkActiveLink(String active, long now) {
+        if (active == null) {
+            return -1;
         }
+        OpenLink link = links.get(active);
+        int ifindex = opener.ifindex(active);
+        if (link != null && link.sender != null && ifindex != link.ifindex) {
+            link.stale = true;
+            open(link, now);
+        }
+        return ifindex;
+    }
+
+    /** The one log line of a burst, with key=value fields. */
+    private void logBurst(Reason reason, String active, int ifindex, long burst) {
         long coalesced;
         int addresses;
         int vlanCount;
