@@ -296,8 +296,14 @@ public final class Announcer implements AutoCloseable {
             LOG.debug("announce frames rebuilt arp_frames={} na_frames={}", frames.arpFramesPerRound(),
                     frames.naFramesPerRound());
         }
-        work += maintainLinks(wanted, reports, now);
+        work += sendDueRounds(now);
+        work += maintainLinks(wanted, reports, now); // after the sends: opening a link can take ~10 ms
+        return work;
+    }
 
+    /** Sends the rounds due now on the active link. */
+    private int sendDueRounds(long now) {
+        int work = 0;
         List<Round> rounds;
         long burst;
         String active;
@@ -454,9 +460,9 @@ public final class Announcer implements AutoCloseable {
         List<Frame> toSend = all.subList(0, Math.min(round.frames(), all.size()));
         int done = 0;
         String error = null;
-        OpenLink link = active == null ? null : links.get(active);
+        OpenLink link = active == null ? null : links.computeIfAbsent(active, OpenLink::new);
         if (link != null && (link.sender == null || link.stale)) {
-            open(link, now); // last chance, e.g. the link came back during the burst
+            open(link, now); // not opened ahead (just set, or came back during the burst): open now
         }
         if (link == null || link.sender == null) {
             error = active == null ? "no active link" : "link " + active + " is not open";
