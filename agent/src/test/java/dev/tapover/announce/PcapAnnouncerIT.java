@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,8 +37,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  *   g ──veth── h ─┘
  * </pre>
  *
- * The announcer sends on a (or e, g: the "lower links"); tcpdump captures on the bridge port.
+ * The announcer sends on a (or e, g: the "lower links"); tcpdump captures on the bridge port. Tagged
+ * {@code netns} so a surefire {@code excludedGroups} can keep it out of the unit tier even when
+ * {@code -Dtest=...} overrides surefire's {@code *IT} exclusion.
  */
+@Tag("netns")
 class PcapAnnouncerIT {
     private static final String MAC = "02:00:5e:00:53:01";
     private static final String OLD_MAC = "02:00:5e:00:53:99";
