@@ -91,6 +91,7 @@ public final class Announcer implements AutoCloseable {
         boolean stale;
         long retryAt;
         boolean retryArmed;
+        boolean warnedOpen;
 
         OpenLink(String name) {
             this.name = name;
@@ -388,6 +389,7 @@ public final class Announcer implements AutoCloseable {
             link.ifindex = ifindex;
             link.stale = false;
             link.retryArmed = false;
+            link.warnedOpen = false;
             synchronized (lock) {
                 if (reopen) {
                     reopens++;
@@ -400,7 +402,11 @@ public final class Announcer implements AutoCloseable {
             synchronized (lock) {
                 openErrors++;
             }
-            LOG.warn("announce link open failed link={} error=\"{}\" (retrying every second)", link.name, e.getMessage());
+            if (!link.warnedOpen) {
+                link.warnedOpen = true;
+                LOG.warn("announce link open failed link={} error=\"{}\" (retrying every second; further failures "
+                        + "are counted, not logged, until it opens)", link.name, e.getMessage());
+            }
         }
     }
 
