@@ -1,0 +1,336 @@
+// Announcer tests with fake links and a fake clock: pre-opening, bursts, link changes, hotplug, errors, pcap copy.
+package dev.tapover.announce;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import dev.tapover.announce.FakeLinks.Sent;
+import org.junit.jupiter.api.Test;
+
+class AnnouncerTest {
+    private static final long S = 1_000_000_000L;
+    private static final byte[] MAC = AnnouncementFramesTest.MAC;
+    private static final Instant WALL = Instant.parse("2025-01-01T00:00:00Z");
+
+    private final long[] now = {42 * S};
+    private final FakeLinks links = new FakeLinks().with("p", 5).with("s", 6);
+
+    private Announcer announcer(AnnouncementConfig config, FrameRecorder recorder) {
+        return new Announcer(config, MAC, links, recorder, () -> now[0], Clock.fixed(WALL, ZoneOffset.UTC));
+    }
+
+    private Announcer announcer() {
+        Announcer a = announcer(AnnouncementConfig.defaults(), null);
+        a.updateAddresses(List.of(AnnouncementFramesTest.V4, AnnouncementFramesTest.V6));
+        a.prepareLinks(List.of("p", "s"));
+        a.setActiveLink("p");
+        return a;
+    }
+
+    private static List<FrameKind> kinds(List<Sent> sent) {
+        return sent.stream().map(s -> kind(s.frame())).collect(Collectors.toList());
+    }
+
+    /** The kind of a frame, read from its bytes (ethertype and ARP opcode). */
+    private static FrameKind kind(byte[] f) {
+        int type = ((f[12] & 0xff) << 8) | (f[13] & 0xff);
+        if (type == 0x86dd) {
+            return FrameKind.NEIGHBOR_ADVERTISEMENT;
+        }
+        if (type == 0x8035) {
+            return FrameKind.RARP;
+        }
+        return f[21] == 2 ? FrameKind.ARP_REPLY : f[32] == -1 ? FrameKind.ARP_REQUEST_BROADCAST : FrameKind.ARP_REQUEST;
+    }
+
+    @Test
+    void linksAreOpenedAndFramesBuiltBeforeAnyTrigger() {
+        Announcer a = announcer();
+        assertTrue(a.doWork() >= 3, "frames built, two links opened");
+        assertEquals(List.of("p", "s"), links.opened.stream().sorted().collect(Collectors.toList()));
+        assertEquals(0, links.sent.size());
+        assertEquals(0, a.doWork(), "nothing more to do while idle");
+        assertEquals(AnnouncementSchedule.NO_DEADLINE, a.nextDeadlineNanos());
+    }
+
+    @Test
+    void aBurstSendsEveryAddressOnTheActiveLinkRoundAfterRound() {
+        Announcer a = announcer();
+        a.doWork();
+        a.trigger(Reason.FAILOVER);
+        a.doWork();
+        List<Sent> first = links.drain();
+        assertEquals(List.of(FrameKind.ARP_REQUEST, FrameKind.NEIGHBOR_ADVERTISEMENT), kinds(first));
+        assertTrue(first.stream().allMatch(s -> s.link().equals("p")));
+        assertArrayEquals(AnnouncementFrames.arp(ArpForm.REQUEST, MAC, AnnouncementFramesTest.V4, 0), first.get(0).frame());
+        assertEquals(now[0] + S, a.nextDeadlineNanos());
+        for (int i = 0; i < 5; i++) {
+            now[0] += S;
+            a.doWork();
+        }
+        assertEquals(4, links.drain().size(), "two more rounds of two frames, then nothing");
+        AnnouncementCounters c = a.counters();
+        assertEquals(3, c.sent(FrameKind.ARP_REQUEST));
+        assertEquals(3, c.sent(FrameKind.NEIGHBOR_ADVERTISEMENT));
+        assertEquals(6, c.sentTotal());
+        assertEquals(1, c.bursts());
+        assertEquals(Reason.FAILOVER, c.lastReason());
+        assertEquals(WALL, c.lastTrigger());
+        assertEquals("p", c.activeLink());
+        assertFalse(c.burstRunning());
+        assertEquals(0, c.sendErrors());
+    }
+
+    @Test
+    void alternateFormTurnsBetweenRequestAndReply() {
+        Announcer a = announcer(AnnouncementConfig.builder().arpForm(ArpForm.ALTERNATE).naCount(0).build(), null);
+        a.updateAddresses(List.of(AnnouncementFramesTest.V4));
+        a.setActiveLink("p");
+        a.trigger(Reason.MANUAL);
+        for (int i = 0; i < 4; i++) {
+            a.doWork();
+            now[0] += S;
+        }
+        assertEquals(List.of(FrameKind.ARP_REQUEST, FrameKind.ARP_REPLY, FrameKind.ARP_REQUEST), kinds(links.drain()));
+        assertEquals(2, a.counters().sent(FrameKind.ARP_REQUEST));
+        assertEquals(1, a.counters().sent(FrameKind.ARP_REPLY));
+    }
+
+    @Test
+    void laterRoundsFollowTheActiveLink() {
+        Announcer a = announcer();
+        a.trigger(Reason.FAILOVER);
+        a.doWork();
+        a.setActiveLink("s");
+        now[0] += S;
+        a.doWork();
+        assertEquals(List.of("p", "p", "s", "s"), links.drain().stream().map(Sent::link).collect(Collectors.toList()));
+    }
+
+    @Test
+    void aReplugedLinkIsReopenedAtTheNextBurst() {
+        Announcer a = announcer();
+        a.doWork();
+        links.ifindex.put("p", 77); // unplugged and plugged again: a new ifindex, the old handle is useless
+        a.trigger(Reason.MIGRATION);
+        a.doWork();
+        List<Sent> sent = links.drain();
+        assertEquals(2, sent.size());
+        assertTrue(sent.stream().allMatch(s -> s.handle() == 3), "sent through the new handle: " + sent);
+        assertEquals(1, a.counters().reopens());
+        assertEquals(2, links.openHandles, "the old handle was closed");
+    }
+
+    @Test
+    void aLinkMonitorReportReopensTheLinkAhead() {
+        Announcer a = announcer();
+        a.doWork();
+        links.ifindex.put("s", 99);
+        a.linkIndexChanged("s", 99);
+        a.linkIndexChanged("p", 5); // unchanged: left alone
+        a.doWork();
+        assertEquals(List.of("p", "s", "s"), links.opened.stream().sorted().collect(Collectors.toList()));
+        assertEquals(1, a.counters().reopens());
+    }
+
+    @Test
+    void sendErrorsAreCountedNeverThrown() {
+        Announcer a = announcer();
+        a.doWork();
+        links.failSend.add("p"); // e.g. ENETDOWN: same link, same ifindex
+        a.trigger(Reason.FAILOVER);
+        a.doWork();
+        AnnouncementCounters c = a.counters();
+        assertEquals(2, c.sendErrors());
+        assertEquals(0, c.sentTotal());
+        links.failSend.clear();
+        now[0] += S;
+        a.doWork();
+        assertEquals(2, a.counters().sentTotal(), "the next round goes out through the same handle");
+        assertEquals(0, a.counters().reopens());
+        assertEquals(List.of(1, 1), links.drain().stream().map(Sent::handle).collect(Collectors.toList()),
+                "p was opened first, as prepared");
+        assertEquals(2, links.opened.size());
+    }
+
+    @Test
+    void aSendFailureOnAReplacedLinkReopensIt() {
+        Announcer a = announcer();
+        a.doWork();
+        a.trigger(Reason.FAILOVER);
+        a.doWork();
+        links.drain();
+        links.failSend.add("p"); // the old handle's link is gone, a new "p" has another ifindex
+        links.ifindex.put("p", 55);
+        now[0] += S;
+        a.doWork();
+        assertEquals(2, a.counters().sendErrors());
+        links.failSend.clear();
+        now[0] += S;
+        a.doWork();
+        List<Sent> sent = links.drain();
+        assertEquals(2, sent.size());
+        assertTrue(sent.stream().allMatch(s -> s.handle() == 3), "through a new handle: " + sent);
+        assertEquals(1, a.counters().reopens());
+    }
+
+    @Test
+    void withoutAnActiveLinkFramesAreCountedAsErrors() {
+        Announcer a = announcer();
+        a.setActiveLink(null);
+        a.trigger(Reason.RESTART);
+        a.doWork();
+        assertEquals(2, a.counters().sendErrors());
+        assertEquals(0, links.sent.size());
+    }
+
+    @Test
+    void openFailuresAreCountedAndRetriedEverySecond() {
+        links.failOpen.add("s");
+        Announcer a = announcer();
+        a.doWork();
+        assertEquals(1, a.counters().openErrors());
+        assertEquals(now[0] + S, a.nextDeadlineNanos(), "a retry is scheduled");
+        a.doWork();
+        assertEquals(1, a.counters().openErrors(), "not retried before the second is up");
+        links.failOpen.clear();
+        now[0] += S;
+        a.doWork();
+        assertTrue(links.opened.contains("s"));
+        assertEquals(AnnouncementSchedule.NO_DEADLINE, a.nextDeadlineNanos());
+    }
+
+    @Test
+    void aMissingLinkIsNoErrorAndIsOpenedWhenItAppears() {
+        Announcer a = announcer();
+        a.prepareLinks(List.of("p", "s", "late0"));
+        a.doWork();
+        assertEquals(0, a.counters().openErrors());
+        links.ifindex.put("late0", 12);
+        now[0] += S;
+        a.doWork();
+        assertTrue(links.opened.contains("late0"));
+    }
+
+    @Test
+    void linksNoLongerWantedAreClosed() {
+        Announcer a = announcer();
+        a.doWork();
+        assertEquals(2, links.openHandles);
+        a.prepareLinks(List.of());
+        a.doWork();
+        assertEquals(1, links.openHandles, "only the active link stays open");
+        a.close();
+        assertEquals(0, links.openHandles);
+    }
+
+    @Test
+    void theBudgetHoldsFramesBackAndCountsThem() {
+        Announcer a = announcer(AnnouncementConfig.builder().budgetPerSecond(2).naCount(0).build(), null);
+        a.updateAddresses(List.of(AnnouncementFramesTest.ip("192.0.2.1"), AnnouncementFramesTest.ip("192.0.2.2"),
+                AnnouncementFramesTest.ip("192.0.2.3")));
+        a.setActiveLink("p");
+        a.trigger(Reason.FAILOVER);
+        a.doWork();
+        assertEquals(2, links.drain().size());
+        assertEquals(1, a.counters().framesSuppressed());
+    }
+
+    @Test
+    void addressChangesRebuildTheFramesAndVlansGetTaggedCopies() {
+        Announcer a = announcer();
+        a.updateAddresses(List.of(AnnouncementFramesTest.ip("203.0.113.5")));
+        a.updateVlans(Map.of(10, List.of(AnnouncementFramesTest.ip("198.51.100.10")), 20, List.of()));
+        a.trigger(Reason.MANUAL);
+        a.doWork();
+        List<Sent> sent = links.drain();
+        assertEquals(List.of(FrameKind.ARP_REQUEST, FrameKind.ARP_REQUEST, FrameKind.RARP),
+                sent.stream().map(s -> kindBehindTag(s.frame())).collect(Collectors.toList()));
+        assertEquals("000a", AnnouncementFramesTest.hex(sent.get(1).frame(), 14, 2));
+        assertEquals("0014", AnnouncementFramesTest.hex(sent.get(2).frame(), 14, 2));
+        assertThrows(IllegalArgumentException.class, () -> a.updateVlans(Map.of(0, List.of())));
+        assertThrows(IllegalArgumentException.class, () -> a.updateVlans(Map.of(4095, List.of())));
+    }
+
+    @Test
+    void aNewMasterMacIsUsedFromTheNextRound() {
+        Announcer a = announcer();
+        byte[] other = java.util.HexFormat.ofDelimiter(":").parseHex("02:00:5e:00:53:02");
+        a.setMasterMac(other);
+        a.trigger(Reason.MANUAL);
+        a.doWork();
+        for (Sent s : links.drain()) {
+            assertEquals("02005e005302", AnnouncementFramesTest.hex(s.frame(), 6, 6));
+        }
+        assertThrows(IllegalArgumentException.class, () -> a.setMasterMac(new byte[3]));
+    }
+
+    @Test
+    void theRecorderGetsACopyOfEverySentFrame() {
+        List<byte[]> recorded = new ArrayList<>();
+        int[] flushes = {0};
+        FrameRecorder recorder = new FrameRecorder() {
+            @Override
+            public void record(byte[] frame) {
+                recorded.add(frame);
+            }
+
+            @Override
+            public void flush() {
+                flushes[0]++;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Announcer a = announcer(AnnouncementConfig.defaults(), recorder);
+        a.updateAddresses(List.of(AnnouncementFramesTest.V4, AnnouncementFramesTest.V6));
+        a.setActiveLink("p");
+        a.trigger(Reason.MANUAL);
+        a.doWork();
+        List<Sent> sent = links.drain();
+        assertEquals(sent.size(), recorded.size());
+        for (int i = 0; i < sent.size(); i++) {
+            assertArrayEquals(sent.get(i).frame(), recorded.get(i));
+        }
+        assertEquals(2, flushes[0], "one flush per round");
+    }
+
+    @Test
+    void aTriggerDuringABurstIsCoalesced() {
+        Announcer a = announcer();
+        a.trigger(Reason.FAILOVER);
+        a.doWork();
+        a.trigger(Reason.FAILBACK);
+        a.doWork();
+        AnnouncementCounters c = a.counters();
+        assertEquals(2, c.bursts());
+        assertEquals(1, c.coalesced());
+        assertEquals(Reason.FAILBACK, c.lastReason());
+        assertNotEquals(0, c.sent(FrameKind.ARP_REQUEST));
+    }
+
+    private static FrameKind kindBehindTag(byte[] f) {
+        if (f[12] == (byte) 0x81 && f[13] == 0) {
+            byte[] inner = new byte[f.length - 4];
+            System.arraycopy(f, 0, inner, 0, 12);
+            System.arraycopy(f, 16, inner, 12, f.length - 16);
+            return kind(inner);
+        }
+        return kind(f);
+    }
+}
