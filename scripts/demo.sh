@@ -140,9 +140,9 @@ sleep 1
 say "Timeline (agent events, standby-wire capture, peer's pings)"
 cp "$WORK/bridge.pcap" "$OUT/demo.pcap"
 cp "$WORK/events.jsonl" "$OUT/demo-events.jsonl"
-python3 "$ROOT/scripts/lib/timeline.py" --pull "$T_PULL" --plug "$T_PLUG" --events "$WORK/events.jsonl" \
+/usr/bin/python3 "$ROOT/scripts/lib/timeline.py" --pull "$T_PULL" --plug "$T_PLUG" --events "$WORK/events.jsonl" \
   --ping "$WORK/ping.txt" --standby-pcap "$WORK/standby.pcap" --png "$OUT/demo-timeline.png" | sed 's/^/   /'
-LOST=$(python3 "$ROOT/scripts/lib/timeline.py" --ping "$WORK/ping.txt" --lost-only)
+LOST=$(/usr/bin/python3 "$ROOT/scripts/lib/timeline.py" --ping "$WORK/ping.txt" --lost-only)
 
 say "The announcements as Wireshark's dissectors see them"
 note "tshark -r demo.pcap -Y 'arp.isgratuitous || icmpv6.type == 136 || arp.opcode == 3'"

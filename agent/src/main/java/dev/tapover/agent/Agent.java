@@ -1,6 +1,7 @@
 // The tapover process: validates, creates what it owns, wires monitor, policy, data path, announcer and control.
 package dev.tapover.agent;
 
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -119,10 +120,10 @@ public final class Agent {
             throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot start the data path: " + e.getMessage());
         }
         undo.push(runtime);
+        startAnnouncer();
         addAddresses(master);
         LinkWatch watch = LinkWatch.start(config, runtime, conductor, events, masterAddresses);
         undo.push(watch);
-        startAnnouncer();
         startControl();
     }
 
@@ -143,7 +144,14 @@ public final class Agent {
     }
 
     private void startAnnouncer() throws CommandFailure {
-        // wired in by the announce package
+        try {
+            PcapAnnouncements announcements = PcapAnnouncements.start(config);
+            runtime.setAnnouncements(announcements);
+            runtime.addressesChanged(masterAddresses);
+        } catch (IOException | UnsatisfiedLinkError | NoClassDefFoundError e) {
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot start announcements through libpcap ("
+                    + e.getMessage() + "); install libpcap0.8 (apt-get install libpcap0.8)");
+        }
     }
 
     private void startControl() throws CommandFailure {

@@ -45,6 +45,7 @@ public final class GroupRuntime implements AutoCloseable {
     private DataPath dataPath;
     private Announcements announcements = Announcements.NONE;
     private long failovers;
+    private java.time.Instant lastFailoverTime;
     /** Migration watch: when the active link lost carrier (0 = not lost), and which link it was. */
     private long carrierLostAtNanos;
     private int carrierLostIfindex;
@@ -243,6 +244,7 @@ public final class GroupRuntime implements AutoCloseable {
         dataPath.activate(slot);
         syncCarrier();
         failovers++;
+        lastFailoverTime = java.time.Instant.now();
         long latencyMicros = (nanoTime.getAsLong() - e.timestampNanos()) / 1000;
         LOG.info("event=active-changed group={} from={} to={} reason={} trigger={} decision_us={}", name(),
                 e.oldActive() == null ? "none" : e.oldActive().name(),
@@ -283,6 +285,7 @@ public final class GroupRuntime implements AutoCloseable {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name());
         m.put("mac", Master.formatMac(master.mac()));
+        m.put("ifindex", masterIfindex());
         m.put("carrier", master.carrier());
         List<String> addr = new ArrayList<>();
         for (Cidr c : addresses) {
@@ -320,9 +323,18 @@ public final class GroupRuntime implements AutoCloseable {
         group.lastEvent().ifPresent(e -> out.put("lastFailover", fields("reason", e.reason().wireName(),
                 "from", e.oldActive() == null ? null : e.oldActive().name(),
                 "to", e.newActive() == null ? null : e.newActive().name(),
+                "time", lastFailoverTime == null ? null : lastFailoverTime.toString(),
                 "monotonicNanos", e.timestampNanos())));
         out.put("announcements", announcements.status());
         return out;
+    }
+
+    private Object masterIfindex() {
+        try {
+            return master.tap().ifindex();
+        } catch (NativeException e) {
+            return null;
+        }
     }
 
     private static Map<String, Object> counterMap(PortCounters c) {

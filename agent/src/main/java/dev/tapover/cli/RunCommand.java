@@ -130,6 +130,10 @@ public final class RunCommand implements Callable<Integer> {
             for (String a : addresses) {
                 cidrs.add(Cidr.parse(a));
             }
+            dev.tapover.announce.ArpForm.parse(arpForm);
+            if (announceCount < 1 || announceCount > 100) {
+                throw new IllegalArgumentException("announce count " + announceCount + " must be between 1 and 100");
+            }
             byte[] masterMac = mac != null ? Master.parseMac(mac) : Master.derivedMac(master);
             Duration poll = Durations.parse(carrierPoll);
             GroupConfig.AnnounceConfig announce = new GroupConfig.AnnounceConfig(arpForm, announceCount,

@@ -19,7 +19,11 @@ class CidrTest {
         assertEquals("192.0.2.1/24", v4.toString());
         Cidr v6 = Cidr.parse("2001:db8::1/64");
         assertFalse(v6.isIpv4());
-        assertEquals("2001:db8:0:0:0:0:0:1/64", v6.toString());
+        assertEquals("2001:db8::1/64", v6.toString());
+        assertEquals("fe80::1:0:0:1/64", Cidr.parse("fe80:0:0:0:1:0:0:1/64").toString());
+        assertEquals("2001:db8:0:1::/64", Cidr.parse("2001:db8:0:1:0:0:0:0/64").toString());
+        assertEquals("::/0", Cidr.parse("::/0").toString());
+        assertEquals("2001:db8::1:0:0:1/128", Cidr.parse("2001:db8:0:0:1:0:0:1/128").toString());
     }
 
     @ParameterizedTest
