@@ -39,10 +39,23 @@ public final class Agent {
     private final Deque<AutoCloseable> undo = new ArrayDeque<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final List<Cidr> masterAddresses = new ArrayList<>();
+    private final java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+    private final boolean handleSignals;
     private GroupRuntime runtime;
 
     public Agent(GroupConfig config) {
+        this(config, true);
+    }
+
+    /** {@code handleSignals = false} lets tests run an agent inside their JVM and stop it with {@link #requestStop}. */
+    public Agent(GroupConfig config, boolean handleSignals) {
         this.config = config;
+        this.handleSignals = handleSignals;
+    }
+
+    /** Waits until start-up is complete; false on timeout. */
+    public boolean awaitReady(java.time.Duration timeout) throws InterruptedException {
+        return ready.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** Runs until SIGTERM/SIGINT; returns the exit code. */
@@ -50,10 +63,13 @@ public final class Agent {
         preflight();
         try {
             startUp();
-            installSignalHandlers();
+            if (handleSignals) {
+                installSignalHandlers();
+            }
             LOG.info("event=ready group={} master={} mac={} links={} version={}", config.master(), config.master(),
                     Master.formatMac(config.mac()), config.links(), Main.version());
             events.publish("ready", GroupRuntime.fields("group", config.master()));
+            ready.countDown();
             conductor.run(new Conductor.Timers() {
                 @Override
                 public long nextDeadlineNanos() {

@@ -121,6 +121,17 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** Parses {@code run} arguments into a validated configuration, as the command line would (tests use it). */
+    public static GroupConfig configFrom(String... args) throws CommandFailure {
+        RunCommand command = new RunCommand();
+        try {
+            new picocli.CommandLine(command).parseArgs(args);
+        } catch (picocli.CommandLine.ParameterException e) {
+            throw new CommandFailure(ExitCode.USAGE, e.getMessage());
+        }
+        return command.toConfig();
+    }
+
     GroupConfig toConfig() throws CommandFailure {
         try {
             List<String> links = new ArrayList<>();

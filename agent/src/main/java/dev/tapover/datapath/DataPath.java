@@ -218,10 +218,10 @@ public final class DataPath implements AutoCloseable {
             try {
                 n = socket.receive(buffer);
             } catch (NativeException e) {
-                // ENETDOWN after the link went away: stop watching until the group re-attaches it.
+                // ENETDOWN is reported once when the link goes down (reading it clears the socket error); the
+                // socket works again when the link comes back up. A deleted link is detached by the group.
                 counters.dropped(DropReason.LINK_ERROR);
-                poller.watch(slot, -1);
-                LOG.info("event=port-error port={} error=\"{}\"", port, e.getMessage());
+                LOG.debug("event=port-error port={} error=\"{}\"", port, e.getMessage());
                 return;
             }
             if (n == 0) {

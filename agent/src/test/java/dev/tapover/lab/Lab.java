@@ -82,6 +82,14 @@ public final class Lab implements AutoCloseable {
         return full;
     }
 
+    /** Re-creates a lower link (after a test deleted it) with its switch port, as a hotplug would. */
+    public void recreate(String link) {
+        Sh.run("ip", "link", "add", link, "type", "veth", "peer", "name", "up-" + link, "netns", switchNs);
+        silence(link);
+        Sh.run("ip", "link", "set", link, "up");
+        Sh.run("ip", "-n", switchNs, "link", "set", "up-" + link, "master", "br0", "up");
+    }
+
     /** Pulls (false) or plugs (true) the switch side of a lower link's cable. */
     public void cable(String link, boolean plugged) {
         Sh.run("ip", "-n", switchNs, "link", "set", "up-" + link, plugged ? "up" : "down");
