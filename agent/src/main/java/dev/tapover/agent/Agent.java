@@ -213,6 +213,11 @@ public final class Agent {
         LOG.info("event=stopped group={}", config.master());
     }
 
+    /** The last events (at most 256), oldest first. */
+    public List<Map<String, Object>> recentEvents() {
+        return events.recent();
+    }
+
     /** The status document (schema 1), built on the conductor thread. */
     public Map<String, Object> status() {
         Map<String, Object> doc = new LinkedHashMap<>();

@@ -188,4 +188,20 @@ class AgentIT {
         }
         assertTrue(entry.contains(MAC), "the peer's neighbour entry moved to the master's MAC: " + entry);
     }
+
+    @Test
+    void briefCarrierLossHeldByDownDelayIsAnnouncedAsAMigration() throws Exception {
+        start("--down-delay", "1s");
+        Thread.sleep(3000); // let the start-up burst (rounds at 0, 1 and 2 s) finish
+        try (Capture announcements = Capture.start("primary", "arp and ether src " + MAC, 1, 5)) {
+            lab.cable("primary", false);
+            Thread.sleep(300);
+            lab.cable("primary", true);
+            assertEquals(1, announcements.lines().size(), "a gratuitous ARP followed the carrier's return");
+        }
+        assertEquals("primary", active(), "down-delay held the primary: no failover");
+        boolean migration = agent.recentEvents().stream().anyMatch(e -> "notify-peers".equals(e.get("type"))
+                && "migration".equals(e.get("reason")));
+        assertTrue(migration, "a notify-peers event with reason migration: " + agent.recentEvents());
+    }
 }
