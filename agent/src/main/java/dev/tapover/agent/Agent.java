@@ -100,6 +100,13 @@ public final class Agent {
             throw new CommandFailure(ExitCode.UNAVAILABLE,
                     "/dev/net/tun is missing; load the tun module (modprobe tun) and try again");
         }
+        try {
+            org.pcap4j.core.Pcaps.libVersion();
+        } catch (LinkageError e) {
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "libpcap cannot be loaded (" + why
+                    + "); install libpcap0.8 (apt-get install libpcap0.8)");
+        }
         for (String link : config.links()) {
             try {
                 NetDevice.indexOf(link);
@@ -164,7 +171,7 @@ public final class Agent {
             PcapAnnouncements announcements = PcapAnnouncements.start(config);
             runtime.setAnnouncements(announcements);
             runtime.addressesChanged(masterAddresses);
-        } catch (IOException | UnsatisfiedLinkError | NoClassDefFoundError e) {
+        } catch (IOException | LinkageError e) {
             throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot start announcements through libpcap ("
                     + e.getMessage() + "); install libpcap0.8 (apt-get install libpcap0.8)");
         }
