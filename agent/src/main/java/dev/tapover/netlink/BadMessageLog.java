@@ -23,6 +23,9 @@ final class BadMessageLog {
     /** Counts and logs a bad message; {@code buf[start, end)} is the datagram or message it was found in. */
     void record(MalformedMessageException e, ByteBuffer buf, int start, int end) {
         long n = count.incrementAndGet();
+        if (n > 1 && !log.isDebugEnabled()) {
+            return;
+        }
         int from = Math.max(start, Math.min(e.offset(), end) - 16);
         int to = Math.min(end, from + EXCERPT);
         byte[] bytes = new byte[Math.max(0, to - from)];

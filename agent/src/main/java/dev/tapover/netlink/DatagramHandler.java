@@ -20,6 +20,7 @@ final class DatagramHandler {
     private final RtAttr attr = new RtAttr();
     private final BadMessageLog bad = new BadMessageLog(LOG, "link monitor");
     private long messages;
+    private long unexpected;
 
     DatagramHandler(LinkTable table) {
         this.table = table;
@@ -35,6 +36,9 @@ final class DatagramHandler {
                     handleMessage(now, out);
                 } catch (MalformedMessageException e) {
                     bad.record(e, buf, 0, length);
+                } catch (RuntimeException e) {
+                    unexpected++; // a codec bug must not stop the monitor: count, log, skip
+                    bad.record(new MalformedMessageException("unexpected " + e, msg.offset()), buf, 0, length);
                 }
             }
         } catch (MalformedMessageException e) {
@@ -63,6 +67,11 @@ final class DatagramHandler {
     /** Messages that could not be decoded (and were skipped). */
     long malformed() {
         return bad.count();
+    }
+
+    /** Messages whose decoding failed with a runtime exception instead of a clean rejection (a bug). */
+    long unexpected() {
+        return unexpected;
     }
 
     /** Messages seen, good or bad. */

@@ -180,6 +180,10 @@ public final class LinkMonitor implements AutoCloseable {
      * @return the number of events delivered
      */
     public int doWork(int timeoutMillis) throws IOException {
+        Thread owner = thread;
+        if (owner != null && owner != Thread.currentThread()) {
+            throw new IllegalStateException("after start() only the monitor's own thread calls doWork");
+        }
         int wait = timeoutMillis;
         synchronized (lock) {
             if (!pending.isEmpty() || resyncNeeded) {

@@ -8,7 +8,7 @@ public final class MalformedMessageException extends Exception {
     private final int offset;
 
     public MalformedMessageException(String message, int offset) {
-        super(message + " at offset " + offset);
+        super(message + " at offset " + offset, null, false, false); // no stack trace: the offset says where
         this.offset = offset;
     }
 

@@ -96,9 +96,9 @@ public final class RouteClient implements AutoCloseable {
             links.clear();
             tx.clear();
             RtnlCodec.putLinkDumpRequest(tx, ++seq);
-            boolean consistent = dump("RTM_GETLINK dump", () -> {
-                if (msg.type() == Rtnl.RTM_NEWLINK) {
-                    links.add(RtnlCodec.decodeLink(msg, attr).link());
+            boolean consistent = dump("RTM_GETLINK dump", (m, a) -> {
+                if (m.type() == Rtnl.RTM_NEWLINK) {
+                    links.add(RtnlCodec.decodeLink(m, a).link());
                 }
             });
             if (consistent || attempt == MAX_DUMP_ATTEMPTS) {
@@ -114,11 +114,11 @@ public final class RouteClient implements AutoCloseable {
             addresses.clear();
             tx.clear();
             RtnlCodec.putAddressDumpRequest(tx, ++seq, Rtnl.AF_UNSPEC);
-            boolean consistent = dump("RTM_GETADDR dump", () -> {
-                if (msg.type() == Rtnl.RTM_NEWADDR) {
-                    AddressMessage m = RtnlCodec.decodeAddress(msg, attr);
-                    if (m != null) {
-                        addresses.add(m.address());
+            boolean consistent = dump("RTM_GETADDR dump", (m, a) -> {
+                if (m.type() == Rtnl.RTM_NEWADDR) {
+                    AddressMessage am = RtnlCodec.decodeAddress(m, a);
+                    if (am != null) {
+                        addresses.add(am.address());
                     }
                 }
             });
@@ -142,10 +142,6 @@ public final class RouteClient implements AutoCloseable {
     public synchronized void close() {
         socket.close();
         poller.close();
-    }
-
-    private interface MessageHandler {
-        void handle() throws MalformedMessageException;
     }
 
     /** Sends the request in {@code tx} and waits for its ack. */
@@ -178,46 +174,18 @@ public final class RouteClient implements AutoCloseable {
      *
      * @return false when the kernel flagged the dump NLM_F_DUMP_INTR (it should be repeated)
      */
-    private boolean dump(String what, MessageHandler handler) throws IOException {
-        int mySeq = seq;
+    private boolean dump(String what, DumpReader.MessageHandler handler) throws IOException {
+        DumpReader reader = new DumpReader(what, seq, handler, bad::record);
         send();
-        boolean interrupted = false;
         long deadline = nanoTime.getAsLong() + timeoutNanos;
-        while (true) {
-            int end = receive(what, deadline);
-            msg.wrap(rx, 0, end);
-            try {
-                while (msg.next()) {
-                    if (msg.seq() != mySeq) {
-                        continue;
-                    }
-                    interrupted |= msg.dumpInterrupted();
-                    int type = msg.type();
-                    if (type == Rtnl.NLMSG_DONE) {
-                        int status = msg.status();
-                        if (status < 0) {
-                            throw NetlinkException.refused(what, -status, null);
-                        }
-                        if (interrupted) {
-                            interruptedDumps++;
-                            LOG.debug("{} was interrupted by a change (NLM_F_DUMP_INTR): repeating it", what);
-                        }
-                        return !interrupted;
-                    }
-                    if (type == Rtnl.NLMSG_ERROR) {
-                        int status = msg.status();
-                        throw NetlinkException.refused(what, -status, msg.extendedAckMessage(attr));
-                    }
-                    try {
-                        handler.handle();
-                    } catch (MalformedMessageException e) {
-                        bad.record(e, rx, 0, end);
-                    }
-                }
-            } catch (MalformedMessageException e) {
-                bad.record(e, rx, 0, end); // the rest of this datagram is unreadable; DONE still comes
-            }
+        while (!reader.accept(rx, receive(what, deadline))) {
+            // next datagram
         }
+        if (reader.interrupted()) {
+            interruptedDumps++;
+            LOG.debug("{} was interrupted by a change (NLM_F_DUMP_INTR): repeating it", what);
+        }
+        return !reader.interrupted();
     }
 
     private void send() throws NativeException {
