@@ -71,6 +71,7 @@ install -m 0755 "$SRC/vagrant/lab-net.sh" "$LIB/lab-net.sh"
 install -m 0644 "$SRC/vagrant/lab.env" "$LIB/lab.env"
 
 # Names that survive a reboot: udev renames the NICs by MAC as they appear.
+install -d -m 0755 /etc/udev/rules.d
 rules=/etc/udev/rules.d/70-tapover-lab.rules
 {
   echo "# tapover Vagrant lab: names the lab NICs after their MAC (written by vagrant/provision.sh)."
