@@ -17,7 +17,7 @@ Installs tapover from this source tree ($ROOT):
   /usr/bin/tapover                        the launcher (scripts/tapover); it finds the jar above
   /lib/systemd/system/tapover@.service    the unit template (packaging/tapover@.service)
   /usr/share/tapover/tapover.env.example  an example instance file (packaging/tapover.env)
-  /usr/share/doc/tapover/                 README.systemd.md and the docs (docs/*.md)
+  /usr/share/doc/tapover/                 README.systemd.md and the docs (docs/*.md, docs/img/*.png)
   /etc/tapover/NAME.env                   with --instance NAME: the instance's configuration
 
 Running it again is safe: files that did not change are left alone, and instance files under
@@ -188,9 +188,9 @@ do_install() {
   install_file "$ROOT/packaging/tapover.env" "$EXAMPLE_DEST" 0644
   install_file "$ROOT/packaging/README.md" "$DOC_DIR/README.systemd.md" 0644
   local doc
-  for doc in "$ROOT"/docs/*.md; do
+  for doc in "$ROOT"/docs/*.md "$ROOT"/docs/img/*.png; do
     [ -e "$doc" ] || continue
-    install_file "$doc" "$DOC_DIR/${doc##*/}" 0644
+    case $doc in */img/*) install_file "$doc" "$DOC_DIR/img/${doc##*/}" 0644 ;; *) install_file "$doc" "$DOC_DIR/${doc##*/}" 0644 ;; esac
   done
   install -d -m 0755 "$DEST$CONF_DIR" || die $EX_CANTCREAT "could not create $DEST$CONF_DIR"
 
