@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The project's test command: installs what the tests need, checks the kernel, then runs the static, lab and Maven test tiers.
+# The project's test command: installs what the tests need, checks the kernel, then runs the static, lab, Maven and packaging test tiers.
 set -euo pipefail
 
 readonly EX_USAGE=64 EX_UNAVAILABLE=69 EX_NOPERM=77
-readonly PACKAGES=(libpcap0.8 tshark tcpdump iproute2 iputils-ping iperf3 arping procps maven)
+readonly PACKAGES=(libpcap0.8 tshark tcpdump iproute2 iputils-ping iperf3 arping procps maven shellcheck ruby vagrant python3-matplotlib systemd)
 
 usage() {
   cat <<'EOF'
@@ -12,8 +12,8 @@ Usage: sudo scripts/test.sh [MAVEN ARGS...]
 Runs every test tier of tapover and prints a summary; exits 0 only if all of them passed.
 
   setup    installs the Debian packages the tests use, if any is missing
-           (libpcap0.8 tshark tcpdump iproute2 iputils-ping iperf3 arping procps maven, and a JDK
-           if there is no javac), then checks the kernel: /dev/net/tun, network namespaces, TAP,
+           (libpcap0.8 tshark tcpdump iproute2 iputils-ping iperf3 arping procps maven shellcheck
+           ruby vagrant python3-matplotlib systemd, and a JDK if there is no javac), then checks the kernel: /dev/net/tun, network namespaces, TAP,
            veth and bridge, each tried in a throwaway namespace
   static   bash -n (and shellcheck, if installed) on the shell scripts; no Java code outside
            native-bindings may import jnr.*
@@ -21,6 +21,9 @@ Runs every test tier of tapover and prints a summary; exits 0 only if all of the
            through the bridge, a capture on the peer sees it, and it stops when the cable is pulled
   maven    mvn -B verify [MAVEN ARGS...] from the repository root: unit tests (surefire) and
            real-kernel tests (failsafe, each test JVM in its own namespace via scripts/netns-jvm/bin/java)
+  packaging  scripts/install.sh into a temporary root (files, systemd-analyze verify, launcher
+           --help), the .deb installed with apt-get and removed again, vagrant validate, the
+           Vagrantfile and cable/capture checks, the Wireshark profile check
 
 Examples:
   sudo scripts/test.sh
@@ -29,7 +32,7 @@ Examples:
 
 Environment:
   JAVA_HOME                 the JDK for Maven and for the test JVMs (default: java on PATH)
-  TAPOVER_TEST_TIERS        which tiers to run, in order (default: "static lab maven")
+  TAPOVER_TEST_TIERS        which tiers to run, in order (default: "static lab maven packaging")
   TAPOVER_TEST_NO_INSTALL=1 never call apt-get; fail if a package is missing
 
 Exit codes: 0 all tiers passed, 1 a tier failed, 64 usage, 69 a package or kernel feature is
@@ -47,9 +50,9 @@ cd "$ROOT"
 
 [ "$(id -u)" -eq 0 ] || die $EX_NOPERM "must run as root: the tests create network namespaces, TAPs and veths, and missing packages are installed with apt-get. Run: sudo scripts/test.sh"
 
-TIERS=${TAPOVER_TEST_TIERS:-static lab maven}
+TIERS=${TAPOVER_TEST_TIERS:-static lab maven packaging}
 for t in $TIERS; do
-  case $t in static|lab|maven) ;; *) die $EX_USAGE "unknown tier '$t' in TAPOVER_TEST_TIERS (static, lab, maven)" ;; esac
+  case $t in static|lab|maven|packaging) ;; *) die $EX_USAGE "unknown tier '$t' in TAPOVER_TEST_TIERS (static, lab, maven, packaging)" ;; esac
 done
 
 # ------------------------------------------------------------------------------------------ setup
@@ -197,6 +200,42 @@ tier_maven() {
   done <"$TAPOVER_NETNS_JVM_LEDGER"
   [ "$leaked" -eq 0 ] || echo "WARNING: a test JVM namespace leaked (was a test JVM killed with SIGKILL?)"
   return "$rc"
+}
+
+tier_packaging() {
+  local root deb had_pkg=0
+  # 1. scripts/install.sh into a temporary root: the files land, the unit verifies, the launcher runs.
+  root=$(mktemp -d /tmp/tapover-install.XXXXXX)
+  scripts/install.sh --prefix "$root" --jar agent/target/tapover.jar
+  for f in usr/share/tapover/tapover.jar usr/bin/tapover lib/systemd/system/tapover@.service \
+           usr/share/tapover/tapover.env.example; do
+    [ -e "$root/$f" ] || { echo "install.sh did not install $f"; return 1; }
+  done
+  if command -v systemd-analyze >/dev/null 2>&1; then
+    systemd-analyze verify "$root/lib/systemd/system/tapover@.service" && echo "unit: systemd-analyze verify ok"
+  else
+    echo "systemd-analyze: not available, unit not verified"
+  fi
+  TAPOVER_JAR="$root/usr/share/tapover/tapover.jar" "$root/usr/bin/tapover" --help >/dev/null
+  echo "launcher from the temporary root: --help ok"
+  rm -rf "$root"
+  # 2. The Debian package: apt-get installs it, tapover --help works from PATH, then it is removed again.
+  deb=$(ls agent/target/tapover_*_all.deb)
+  dpkg-deb --info "$deb" >/dev/null
+  if pkg_installed tapover; then had_pkg=1; fi
+  if [ "$had_pkg" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$deb" >/dev/null
+    (cd / && tapover --help >/dev/null) && echo "deb: apt-get install ./$deb ok, tapover --help from PATH ok"
+    DEBIAN_FRONTEND=noninteractive apt-get remove -y -q tapover >/dev/null
+  else
+    echo "deb: a tapover package is already installed here; install check skipped, contents checked only"
+    dpkg-deb -c "$deb" | grep -q './usr/bin/tapover' || return 1
+  fi
+  # 3. The Vagrant topology and the Wireshark profile.
+  (cd vagrant && vagrant validate) && echo "vagrant validate: ok"
+  ruby vagrant/test/vagrantfile_check.rb
+  vagrant/test/scripts_check.sh
+  wireshark/check-profile.sh
 }
 
 # ------------------------------------------------------------------------------------------ main

@@ -11,48 +11,56 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A lower link's own stack may emit frames (router solicitations, DAD) that the switch would learn; those
- * carry the link's own MAC, not the master's, but they still chatter on the wire. tapover sets
- * {@code disable_ipv6=1} on each lower link it serves and puts the old value back when it stops.
+ * A lower link's own stack may emit frames (router solicitations, DAD) and, with Linux's default
+ * {@code arp_ignore=0}, even answer ARP requests for the master's addresses with the link's own MAC (ARP
+ * flux: the peer gets three answers for 192.0.2.1). tapover sets {@code disable_ipv6=1} and
+ * {@code arp_ignore=1} on each lower link it serves and puts the old values back when it stops.
  */
 final class LowerLinkSilencer {
     private static final Logger LOG = LoggerFactory.getLogger(LowerLinkSilencer.class);
 
-    private final Map<String, String> saved = new LinkedHashMap<>();
+    /** The per-link sysctls and the value each must have while the link serves. */
+    private static final Map<String, String> QUIET = Map.of("ipv6/conf/%s/disable_ipv6", "1",
+            "ipv4/conf/%s/arp_ignore", "1");
 
-    private static Path sysctl(String ifname) {
-        return Path.of("/proc/sys/net/ipv6/conf", ifname, "disable_ipv6");
+    /** Old values by link name, then by sysctl pattern. */
+    private final Map<String, Map<String, String>> saved = new LinkedHashMap<>();
+
+    private static Path sysctl(String pattern, String ifname) {
+        return Path.of("/proc/sys/net", String.format(pattern, ifname));
     }
 
     void silence(String ifname) {
-        Path path = sysctl(ifname);
-        try {
-            String old = Files.readString(path).trim();
-            if (!"1".equals(old)) {
-                Files.writeString(path, "1");
-                saved.putIfAbsent(ifname, old);
+        QUIET.forEach((pattern, wanted) -> {
+            Path path = sysctl(pattern, ifname);
+            try {
+                String old = Files.readString(path).trim();
+                if (!wanted.equals(old)) {
+                    Files.writeString(path, wanted);
+                    saved.computeIfAbsent(ifname, k -> new LinkedHashMap<>()).putIfAbsent(pattern, old);
+                }
+            } catch (IOException e) {
+                LOG.debug("event=silence-skipped link={} sysctl={} error=\"{}\"", ifname, path, e.toString());
             }
-        } catch (IOException e) {
-            LOG.debug("event=silence-skipped link={} error=\"{}\"", ifname, e.toString());
-        }
+        });
     }
 
     /** Follows a rename so the restore finds the link. */
     void renamed(String oldName, String newName) {
-        String old = saved.remove(oldName);
+        Map<String, String> old = saved.remove(oldName);
         if (old != null) {
             saved.put(newName, old);
         }
     }
 
     void restoreAll() {
-        saved.forEach((ifname, old) -> {
+        saved.forEach((ifname, values) -> values.forEach((pattern, old) -> {
             try {
-                Files.writeString(sysctl(ifname), old);
+                Files.writeString(sysctl(pattern, ifname), old);
             } catch (IOException e) {
                 LOG.debug("event=restore-skipped link={} error=\"{}\"", ifname, e.toString());
             }
-        });
+        }));
         saved.clear();
     }
 }

@@ -110,6 +110,26 @@ class AgentIT {
         Sh.run("ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", Lab.PEER_V6);
         assertEquals("primary", active());
         assertEquals("up-primary", lab.fdbPortOf(MAC));
+        // No ARP flux: only the master answers for its address, never a lower link with its own MAC.
+        String replies = lab.tryPeer("arping", "-c", "2", "-w", "3", "-I", "eth0", "192.0.2.1").output();
+        // Debian's arping prints "42 bytes from MAC (192.0.2.1): index=0 ..." per reply.
+        java.util.function.Predicate<String> reply = l -> l.contains("bytes from") && l.contains("(192.0.2.1)");
+        long fromMaster = replies.lines().filter(reply).filter(l -> l.toLowerCase().contains(MAC)).count();
+        long fromOthers = replies.lines().filter(reply).filter(l -> !l.toLowerCase().contains(MAC)).count();
+        assertTrue(fromMaster >= 1, "the master answered ARP: " + replies);
+        assertEquals(0, fromOthers, "no lower link answered ARP for the master's address: " + replies);
+    }
+
+    @Test
+    void lowerLinkSysctlsAreRestoredOnStop() throws Exception {
+        String before = Sh.run("sysctl", "-n", "net.ipv4.conf.standby.arp_ignore").trim();
+        start();
+        assertEquals("1", Sh.run("sysctl", "-n", "net.ipv4.conf.standby.arp_ignore").trim());
+        agent.requestStop("test");
+        assertEquals(0, running.get(10, TimeUnit.SECONDS));
+        agent = null;
+        assertEquals(before, Sh.run("sysctl", "-n", "net.ipv4.conf.standby.arp_ignore").trim(),
+                "arp_ignore restored to what it was");
     }
 
     @Test
