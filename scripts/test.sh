@@ -80,8 +80,8 @@ install_packages() {
   command -v apt-get >/dev/null 2>&1 || die $EX_UNAVAILABLE "missing packages: ${missing[*]}, and no apt-get to install them with."
   echo "packages: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q || die $EX_UNAVAILABLE "apt-get update failed; cannot install ${missing[*]}."
-  apt-get install -y -q "${missing[@]}" || die $EX_UNAVAILABLE "apt-get install ${missing[*]} failed."
+  apt-get -o DPkg::Lock::Timeout=300 update -q || die $EX_UNAVAILABLE "apt-get update failed; cannot install ${missing[*]}."
+  apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}" || die $EX_UNAVAILABLE "apt-get install ${missing[*]} failed."
 }
 
 KCHK_NS=
@@ -211,11 +211,6 @@ tier_packaging() {
            usr/share/tapover/tapover.env.example; do
     [ -e "$root/$f" ] || { echo "install.sh did not install $f"; return 1; }
   done
-  if command -v systemd-analyze >/dev/null 2>&1; then
-    systemd-analyze verify "$root/lib/systemd/system/tapover@.service" && echo "unit: systemd-analyze verify ok"
-  else
-    echo "systemd-analyze: not available, unit not verified"
-  fi
   TAPOVER_JAR="$root/usr/share/tapover/tapover.jar" "$root/usr/bin/tapover" --help >/dev/null
   echo "launcher from the temporary root: --help ok"
   rm -rf "$root"
@@ -224,9 +219,18 @@ tier_packaging() {
   dpkg-deb --info "$deb" >/dev/null
   if pkg_installed tapover; then had_pkg=1; fi
   if [ "$had_pkg" -eq 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$deb" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q "./$deb" >/dev/null
     (cd / && tapover --help >/dev/null) && echo "deb: apt-get install ./$deb ok, tapover --help from PATH ok"
-    DEBIAN_FRONTEND=noninteractive apt-get remove -y -q tapover >/dev/null
+    # The installed unit, with its ExecStart really in place (systemd-analyze checks the binary exists).
+    local rc=0
+    if command -v systemd-analyze >/dev/null 2>&1; then
+      systemd-analyze verify /lib/systemd/system/tapover@.service || rc=$?
+      [ "$rc" -ne 0 ] || echo "unit: systemd-analyze verify ok"
+    else
+      echo "systemd-analyze: not available, unit not verified"
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 remove -y -q tapover >/dev/null
+    [ "$rc" -eq 0 ] || return "$rc"
   else
     echo "deb: a tapover package is already installed here; install check skipped, contents checked only"
     dpkg-deb -c "$deb" | grep -q './usr/bin/tapover' || return 1
