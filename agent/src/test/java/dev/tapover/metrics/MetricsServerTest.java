@@ -7,24 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
 class MetricsServerTest {
-    static String scrape(InetSocketAddress address) throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://"
-                + MetricsServer.format(address) + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode(), response.body());
-        return response.body();
-    }
-
     @Test
     void pageServedOnLoopbackPassesPromtool() throws Exception {
         long[] now = {9_000_000_000L};
@@ -35,7 +21,7 @@ class MetricsServerTest {
         try (MetricsServer server = MetricsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 metrics)) {
             assertTrue(server.port() > 0);
-            String page = scrape(server.address());
+            String page = Promtool.scrape(server.address());
             assertTrue(page.contains("tapover_failovers_total{group=\"fo0\",reason=\"carrier-lost\"} 1.0"), page);
             assertTrue(page.contains("tapover_failover_latency_seconds_bucket{"), page);
             assertTrue(page.contains("tapover_link_rx_frames_total{"), page);

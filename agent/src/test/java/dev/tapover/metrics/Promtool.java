@@ -1,4 +1,4 @@
-// Runs `promtool check metrics` (Prometheus's own parser and linter) on a metrics page, independently of the client.
+// Scrapes a metrics page and runs `promtool check metrics` (Prometheus's own parser and linter) on it.
 package dev.tapover.metrics;
 
 import java.io.IOException;
@@ -10,6 +10,19 @@ import java.util.concurrent.TimeUnit;
 /** A missing promtool fails the test, it never skips it. */
 public final class Promtool {
     private Promtool() {
+    }
+
+    /** GETs /metrics from {@code address} and returns the page; anything but 200 fails the test. */
+    public static String scrape(java.net.InetSocketAddress address) throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+        java.net.http.HttpResponse<String> response = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + MetricsServer.format(address) + "/metrics"))
+                .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("GET /metrics answered " + response.statusCode() + ": " + response.body());
+        }
+        return response.body();
     }
 
     /** promtool's exit code and its output. */
