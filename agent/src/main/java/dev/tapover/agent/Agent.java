@@ -69,9 +69,12 @@ public final class Agent {
         this(AgentConfig.of(config), null, handleSignals);
     }
 
-    /** An agent of {@code config}, which {@code source} (null: none) can read again on reload. */
+    /**
+     * An agent of {@code config}, which {@code source} (null: none) can read again on reload. Only an agent that
+     * owns its process ({@code handleSignals}) reports to systemd through $NOTIFY_SOCKET.
+     */
     public Agent(AgentConfig config, ConfigSource source, boolean handleSignals) {
-        this(config, source, handleSignals, SdNotify.fromEnvironment());
+        this(config, source, handleSignals, handleSignals ? SdNotify.fromEnvironment() : SdNotify.from(name -> null));
     }
 
     /** As above, with systemd's notification socket chosen by the caller (tests). */

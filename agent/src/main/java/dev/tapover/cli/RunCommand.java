@@ -16,10 +16,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Create the TAP master, watch the links and fail over between them, in the foreground.",
-            "Settings come from --config FILE (YAML or JSON, see docs/configuration.md) and/or the flags below;",
-            "a flag overrides the file's value. Exits 0 on SIGTERM or SIGINT after removing the master and",
-            "restoring the links; SIGHUP re-reads FILE and applies what can change live."},
+        description = {"Create the TAP master, watch the links and fail over between them.",
+            "Settings come from --config FILE (YAML or JSON: docs/configuration.md)",
+            "and the flags; a flag overrides the file. SIGHUP re-reads FILE and applies",
+            "what can change live. Runs in the foreground; exits 0 on SIGTERM or SIGINT",
+            "after removing the master and restoring the links."},
         footer = {"", "Examples:",
             "  tapover run --master fo0 --primary eth1 --standby eth2 --address 192.0.2.1/24 --address 2001:db8::1/64",
             "  tapover run --config /etc/tapover/fo0.yaml --check",
