@@ -2,6 +2,7 @@
 package dev.tapover.agent;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -16,11 +17,20 @@ import org.slf4j.LoggerFactory;
 import dev.tapover.cli.CommandFailure;
 import dev.tapover.cli.ExitCode;
 import dev.tapover.cli.Main;
+import dev.tapover.cli.RunCommand;
+import dev.tapover.config.AgentConfig;
 import dev.tapover.config.Cidr;
+import dev.tapover.config.ConfigChanges;
+import dev.tapover.config.ConfigException;
+import dev.tapover.config.ConfigSource;
 import dev.tapover.config.GroupConfig;
+import dev.tapover.control.ControlAccess;
+import dev.tapover.control.ControlException;
 import dev.tapover.control.ControlServer;
 import dev.tapover.control.ControlSocketException;
 import dev.tapover.datapath.Master;
+import dev.tapover.metrics.AgentMetrics;
+import dev.tapover.metrics.MetricsServer;
 import dev.tapover.natives.Native;
 import dev.tapover.natives.NativeException;
 import dev.tapover.natives.NetDevice;
@@ -42,6 +52,13 @@ public final class Agent {
     private final java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
     private final boolean handleSignals;
     private GroupRuntime runtime;
+    /** The configuration in force (replaced by each successful reload) and where it was read from (null: code). */
+    private volatile AgentConfig agentConfig;
+    private final ConfigSource source;
+    private final SdNotify sdNotify;
+    private AgentMetrics metrics;
+    private PcapAnnouncements pcapAnnouncements;
+    private volatile MetricsServer metricsServer;
 
     public Agent(GroupConfig config) {
         this(config, true);
@@ -49,8 +66,24 @@ public final class Agent {
 
     /** {@code handleSignals = false} lets tests run an agent inside their JVM and stop it with {@link #requestStop}. */
     public Agent(GroupConfig config, boolean handleSignals) {
-        this.config = config;
+        this(AgentConfig.of(config), null, handleSignals);
+    }
+
+    /**
+     * An agent of {@code config}, which {@code source} (null: none) can read again on reload. Only an agent that
+     * owns its process ({@code handleSignals}) reports to systemd through $NOTIFY_SOCKET.
+     */
+    public Agent(AgentConfig config, ConfigSource source, boolean handleSignals) {
+        this(config, source, handleSignals, handleSignals ? SdNotify.fromEnvironment() : SdNotify.from(name -> null));
+    }
+
+    /** As above, with systemd's notification socket chosen by the caller (tests). */
+    public Agent(AgentConfig config, ConfigSource source, boolean handleSignals, SdNotify sdNotify) {
+        this.config = config.group();
+        this.agentConfig = config;
+        this.source = source;
         this.handleSignals = handleSignals;
+        this.sdNotify = sdNotify;
     }
 
     /** Waits until start-up is complete; false on timeout. */
@@ -70,6 +103,7 @@ public final class Agent {
                     Master.formatMac(config.mac()), config.links(), Main.version());
             events.publish("ready", GroupRuntime.fields("group", config.master()));
             ready.countDown();
+            sdNotify.ready("serving " + config.master() + " over " + String.join(", ", config.links()));
             conductor.run(new Conductor.Timers() {
                 @Override
                 public long nextDeadlineNanos() {
@@ -127,6 +161,7 @@ public final class Agent {
     }
 
     private void startUp() throws CommandFailure {
+        startMetrics();
         Master master;
         try {
             master = Master.create(config.master(), config.mac(), config.vnetHeader());
@@ -169,6 +204,7 @@ public final class Agent {
     private void startAnnouncer() throws CommandFailure {
         try {
             PcapAnnouncements announcements = PcapAnnouncements.start(config);
+            pcapAnnouncements = announcements;
             runtime.setAnnouncements(announcements);
             runtime.addressesChanged(masterAddresses);
         } catch (IOException | LinkageError e) {
@@ -178,9 +214,11 @@ public final class Agent {
     }
 
     private void startControl() throws CommandFailure {
-        AgentControl handler = new AgentControl(conductor, runtime, events, this::status);
+        AgentControl handler = new AgentControl(conductor, runtime, events, this::status, this::reload);
+        ControlAccess access = agentConfig.controlGid().isPresent()
+                ? ControlAccess.rootAndGroup(agentConfig.controlGid().getAsInt()) : ControlAccess.rootOnly();
         try {
-            undo.push(ControlServer.start(config.controlSocket(), handler));
+            undo.push(ControlServer.start(config.controlSocket(), handler, access));
         } catch (ControlSocketException e) {
             int code = switch (e.reason()) {
                 case NOT_PERMITTED -> ExitCode.NOPERM;
@@ -198,6 +236,7 @@ public final class Agent {
     private void installSignalHandlers() {
         Signal.handle(new Signal("TERM"), s -> requestStop("SIGTERM"));
         Signal.handle(new Signal("INT"), s -> requestStop("SIGINT"));
+        Signal.handle(new Signal("HUP"), s -> reloadOnSignal());
     }
 
     /** Asks the conductor to stop; start-up state is undone by {@link #shutdown()}. */
@@ -209,6 +248,7 @@ public final class Agent {
     }
 
     private void shutdown() {
+        sdNotify.stopping();
         while (!undo.isEmpty()) {
             AutoCloseable item = undo.pop();
             try {
@@ -218,6 +258,113 @@ public final class Agent {
             }
         }
         LOG.info("event=stopped group={}", config.master());
+    }
+
+    /** Serves Prometheus metrics if configured; first of all, so the first events are counted. */
+    private void startMetrics() throws CommandFailure {
+        if (agentConfig.metrics() == null) {
+            return;
+        }
+        metrics = new AgentMetrics(() -> {
+            try {
+                return conductor.call(this::status, 2000);
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }, group -> {
+            PcapAnnouncements a = pcapAnnouncements;
+            return a == null ? -1 : ((Number) a.status().getOrDefault("sentTotal", -1L)).longValue();
+        }, System::nanoTime);
+        AutoCloseable subscription = events.subscribe(metrics::onEvent);
+        try {
+            metricsServer = MetricsServer.start(agentConfig.metrics(), metrics);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(subscription);
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot serve metrics on "
+                    + MetricsServer.format(agentConfig.metrics()) + " (" + e.getMessage()
+                    + "); choose a free port with --metrics or metrics.listen");
+        }
+        undo.push(subscription);
+        undo.push(metricsServer);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("event=close-failed item={} error=\"{}\"", c, e.toString());
+        }
+    }
+
+    /** The metrics endpoint's bound address, or null when metrics are off. */
+    public java.net.InetSocketAddress metricsAddress() {
+        MetricsServer server = metricsServer;
+        return server == null ? null : server.address();
+    }
+
+    /** The configuration in force. */
+    public AgentConfig currentConfig() {
+        return agentConfig;
+    }
+
+    /**
+     * Re-reads the configuration file and applies what can change live (ConfigChanges); refuses the whole reload,
+     * changing nothing, if the file is invalid or changes a setting that cannot change live.
+     */
+    public synchronized Map<String, Object> reload() throws ControlException {
+        if (source == null || source.file().isEmpty()) {
+            throw new ControlException("refused", "reload needs a configuration file (run --config FILE), and this "
+                    + "agent was started from flags; restart it to change its settings");
+        }
+        sdNotify.reloading();
+        try {
+            AgentConfig next;
+            try {
+                next = source.load();
+            } catch (ConfigException e) {
+                LOG.warn("event=reload-refused group={} error=\"{}\"", config.master(), e.getMessage());
+                throw new ControlException("refused", e.getMessage() + " (nothing was applied)");
+            }
+            ConfigChanges changes = ConfigChanges.between(agentConfig, next);
+            Path file = source.file().get();
+            if (!changes.refused().isEmpty()) {
+                String message = changes.refusalMessage(file);
+                LOG.warn("event=reload-refused group={} error=\"{}\"", config.master(), message);
+                throw new ControlException("refused", message);
+            }
+            try {
+                conductor.call(() -> {
+                    runtime.reconfigure(next.group());
+                    return null;
+                }, 2000);
+            } catch (Exception e) {
+                throw new ControlException("unavailable", "the agent did not apply the reload (" + e.getMessage()
+                        + "); retry");
+            }
+            RunCommand.setLogLevel(next.logLevel());
+            agentConfig = next;
+            LOG.info("event=reloaded group={} file={} changed={}", config.master(), file, changes.live());
+            events.publish("reloaded", GroupRuntime.fields("group", config.master(), "file", file.toString(),
+                    "changed", changes.live()));
+            return GroupRuntime.fields("file", file.toString(), "changed", changes.live(), "message",
+                    changes.live().isEmpty() ? "reloaded " + file + ": nothing changed"
+                            : "reloaded " + file + ": " + String.join(", ", changes.live()));
+        } finally {
+            sdNotify.ready("serving " + config.master() + " over " + String.join(", ", config.links()));
+        }
+    }
+
+    /** SIGHUP: reload on a thread of its own and log the outcome (the signal thread must not wait on the agent). */
+    private void reloadOnSignal() {
+        Thread t = new Thread(() -> {
+            try {
+                reload();
+            } catch (ControlException e) {
+                LOG.warn("event=sighup-reload-refused group={} error=\"{}\"", config.master(), e.getMessage());
+            }
+        }, "tapover-reload");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** The last events (at most 256), oldest first. */

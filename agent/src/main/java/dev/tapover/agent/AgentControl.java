@@ -17,12 +17,27 @@ final class AgentControl implements ControlHandler {
     private final GroupRuntime runtime;
     private final EventLog events;
     private final Supplier<Map<String, Object>> status;
+    private final Reloader reloader;
+
+    /** Re-reads the configuration and applies it; runs on the control thread, not the conductor. */
+    @FunctionalInterface
+    interface Reloader {
+        Map<String, Object> reload() throws ControlException;
+    }
 
     AgentControl(Conductor conductor, GroupRuntime runtime, EventLog events, Supplier<Map<String, Object>> status) {
+        this(conductor, runtime, events, status, () -> {
+            throw new ControlException("refused", "reload needs a configuration file (run --config FILE), and this agent was started from flags");
+        });
+    }
+
+    AgentControl(Conductor conductor, GroupRuntime runtime, EventLog events, Supplier<Map<String, Object>> status,
+                 Reloader reloader) {
         this.conductor = conductor;
         this.runtime = runtime;
         this.events = events;
         this.status = status;
+        this.reloader = reloader;
     }
 
     private <T> T onConductor(java.util.concurrent.Callable<T> task) throws ControlException {
@@ -78,7 +93,7 @@ final class AgentControl implements ControlHandler {
 
     @Override
     public Map<String, Object> reload() throws ControlException {
-        throw new ControlException("refused", "reload needs a configuration file (run --config FILE), and this agent was started from flags");
+        return reloader.reload();
     }
 
     @Override

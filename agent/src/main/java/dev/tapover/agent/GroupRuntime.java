@@ -34,7 +34,7 @@ import dev.tapover.natives.NativeException;
 public final class GroupRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupRuntime.class);
 
-    private final GroupConfig config;
+    private GroupConfig config;
     private final LongSupplier nanoTime;
     private final EventLog events;
     private final FailoverGroup group;
@@ -204,6 +204,17 @@ public final class GroupRuntime implements AutoCloseable {
                 outcome.accepted(), outcome.message());
         outcome.event().ifPresent(e -> apply(Optional.of(e)));
         return outcome;
+    }
+
+    /**
+     * Applies a reloaded configuration's live settings: policy (may fail back at once), announcements and the
+     * migration window. The caller has checked that nothing else changed (ConfigChanges).
+     */
+    public void reconfigure(GroupConfig next) {
+        this.config = next;
+        announcements.reconfigure(next);
+        apply(group.setConfig(new PolicyConfig(next.upDelay(), next.downDelay(), next.failbackDelay(),
+                FailbackPolicy.parse(next.failback()))));
     }
 
     /** An explicit or migration-driven request to tell the network where the master lives. */
@@ -385,6 +396,10 @@ public final class GroupRuntime implements AutoCloseable {
             public void close() {
             }
         };
+
+        /** New announcement settings from a reload; the default ignores them. */
+        default void reconfigure(GroupConfig config) {
+        }
 
         /** Sends a burst on {@code ifname} (now active) for {@code reason}. */
         void announce(String ifname, int ifindex, String reason);

@@ -27,15 +27,25 @@ final class PcapAnnouncements implements GroupRuntime.Announcements {
     }
 
     static PcapAnnouncements start(GroupConfig config) throws IOException {
+        AnnouncementConfig settings = settings(config);
+        Announcer announcer = PcapAnnouncer.start(settings, config.mac(), config.pcap());
+        announcer.prepareLinks(config.links());
+        return new PcapAnnouncements(announcer);
+    }
+
+    /** The announcer's settings for a group's configuration. */
+    static AnnouncementConfig settings(GroupConfig config) {
         GroupConfig.AnnounceConfig a = config.announce();
-        AnnouncementConfig settings = AnnouncementConfig.builder()
+        return AnnouncementConfig.builder()
                 .arpForm(ArpForm.parse(a.arpForm()))
                 .arpCount(a.count())
                 .interval(a.interval())
                 .build();
-        Announcer announcer = PcapAnnouncer.start(settings, config.mac(), config.pcap());
-        announcer.prepareLinks(config.links());
-        return new PcapAnnouncements(announcer);
+    }
+
+    @Override
+    public void reconfigure(GroupConfig config) {
+        announcer.reconfigure(settings(config));
     }
 
     /** Maps the policy's reason (or a migration/request label) to the announcer's trigger kinds. */

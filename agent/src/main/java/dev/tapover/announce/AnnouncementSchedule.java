@@ -38,7 +38,7 @@ public final class AnnouncementSchedule {
     public record Round(Stream stream, int index, Reason reason, int frames, int suppressed) {
     }
 
-    private final AnnouncementConfig config;
+    private AnnouncementConfig config;
 
     private Reason reason;
     private int arpNext;
@@ -64,6 +64,19 @@ public final class AnnouncementSchedule {
     public AnnouncementSchedule(AnnouncementConfig config) {
         this.config = config;
         this.tokens = (long) config.budgetPerSecond() * SCALE;
+    }
+
+    /**
+     * Follows {@code newConfig} from now on: the rest of a running burst uses its counts and gaps (rounds already
+     * sent count against the new totals), and the budget keeps its tokens up to the new capacity.
+     */
+    public void reconfigure(AnnouncementConfig newConfig) {
+        boolean wasUnlimited = config.budgetPerSecond() == 0;
+        config = java.util.Objects.requireNonNull(newConfig, "config");
+        long capacity = (long) newConfig.budgetPerSecond() * SCALE;
+        tokens = wasUnlimited ? capacity : Math.min(tokens, capacity);
+        arpPending = arpPending && arpNext < newConfig.arpCount();
+        naPending = naPending && naNext < newConfig.naCount();
     }
 
     /** Starts a burst, or restarts the running one, for {@code reason}. */

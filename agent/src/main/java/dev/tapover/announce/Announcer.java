@@ -47,7 +47,7 @@ public final class Announcer implements AutoCloseable {
     private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long MAX_PARK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final AnnouncementConfig config;
+    private volatile AnnouncementConfig config;
     private final LinkOpener opener;
     private final FrameRecorder recorder;
     private final LongSupplier nanoClock;
@@ -191,6 +191,20 @@ public final class Announcer implements AutoCloseable {
     public void linkIndexChanged(String ifname, int ifindex) {
         synchronized (lock) {
             reportedIndex.put(ifname, ifindex);
+        }
+        wake();
+    }
+
+    /**
+     * New settings from now on (form, counts, spacing, budget): a running burst continues under them and the
+     * frames are rebuilt before the next round. Counters and open links are kept. Never blocks on I/O.
+     */
+    public void reconfigure(AnnouncementConfig newConfig) {
+        Objects.requireNonNull(newConfig, "config");
+        synchronized (lock) {
+            config = newConfig;
+            schedule.reconfigure(newConfig);
+            inputVersion++;
         }
         wake();
     }

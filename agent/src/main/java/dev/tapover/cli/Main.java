@@ -6,12 +6,12 @@ import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code tapover run|status|switch|notify-peers|events|upgrade}. */
+/** {@code tapover run|status|switch|notify-peers|events|reload|upgrade}. */
 @Command(name = "tapover", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"User-space network failover agent: a TAP master over a primary and standby links, "
                 + "with real gratuitous ARP/NA on every move and live update without losing a frame.", ""},
         subcommands = {RunCommand.class, StatusCommand.class, SwitchCommand.class, NotifyPeersCommand.class,
-            EventsCommand.class, UpgradeCommand.class, CommandLine.HelpCommand.class},
+            EventsCommand.class, ReloadCommand.class, UpgradeCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes (sysexits): 0 ok, 64 usage, 69 interface or service unavailable, 70 internal "
                 + "error, 77 not permitted, 78 configuration error.", "Docs: README.md and docs/ in the source tree."})
 public final class Main implements Runnable {

@@ -1,40 +1,50 @@
-// `tapover run`: validates the settings, creates the master and runs the failover group in the foreground.
+// `tapover run`: reads the settings (file and flags), creates the master and runs the failover group in the foreground.
 package dev.tapover.cli;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 import dev.tapover.agent.Agent;
-import dev.tapover.config.Cidr;
-import dev.tapover.config.Durations;
+import dev.tapover.config.AgentConfig;
+import dev.tapover.config.ConfigException;
+import dev.tapover.config.ConfigSource;
 import dev.tapover.config.GroupConfig;
-import dev.tapover.datapath.Master;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Create the TAP master, watch the links and fail over between them, in the foreground.",
-            "Exits 0 on SIGTERM or SIGINT after removing the master and restoring the links."},
-        footer = {"", "Example:",
-            "  tapover run --master fo0 --primary eth1 --standby eth2 --address 192.0.2.1/24 --address 2001:db8::1/64"})
+        description = {"Create the TAP master, watch the links and fail over between them.",
+            "Settings come from --config FILE (YAML or JSON: docs/configuration.md)",
+            "and the flags; a flag overrides the file. SIGHUP re-reads FILE and applies",
+            "what can change live. Runs in the foreground; exits 0 on SIGTERM or SIGINT",
+            "after removing the master and restoring the links."},
+        footer = {"", "Examples:",
+            "  tapover run --master fo0 --primary eth1 --standby eth2 --address 192.0.2.1/24 --address 2001:db8::1/64",
+            "  tapover run --config /etc/tapover/fo0.yaml --check",
+            "", "Exit codes: 0 ok, 64 usage, 69 an interface or service is unavailable, 70 internal error, 77 not root,",
+            "78 configuration error (the message names the key or flag, the value and what is allowed)."})
 public final class RunCommand implements Callable<Integer> {
-    @Option(names = "--master", paramLabel = "NAME", defaultValue = "fo0",
-            description = "Name of the TAP master to create (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Configuration file (YAML, or JSON if it ends in .json); flags override its values.")
+    Path config;
+
+    @Option(names = "--master", paramLabel = "NAME",
+            description = "Name of the TAP master to create (default: fo0).")
     String master;
 
-    @Option(names = "--primary", paramLabel = "IF", required = true, description = "The preferred lower link.")
+    @Option(names = "--primary", paramLabel = "IF", description = "The preferred lower link (required without --config).")
     String primary;
 
     @Option(names = "--standby", paramLabel = "IF",
             description = "A standby lower link; repeat for an ordered list of standbys.")
-    List<String> standbys = new ArrayList<>();
+    List<String> standbys;
 
     @Option(names = "--address", paramLabel = "CIDR",
             description = "An address for the master, e.g. 192.0.2.1/24 or 2001:db8::1/64; repeatable.")
-    List<String> addresses = new ArrayList<>();
+    List<String> addresses;
 
     @Option(names = "--mac", paramLabel = "MAC",
             description = "The master's MAC (default: a stable locally administered MAC derived from its name).")
@@ -44,117 +54,164 @@ public final class RunCommand implements Callable<Integer> {
             description = "Any link that appears with this permanent MAC becomes the primary (the VF case).")
     String primaryMac;
 
-    @Option(names = "--failback", paramLabel = "POLICY", defaultValue = "always",
-            description = "When to return to the primary: always, better or never (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--failback", paramLabel = "POLICY",
+            description = "When to return to the primary: always, better or never (default: always).")
     String failback;
 
-    @Option(names = "--up-delay", paramLabel = "DURATION", defaultValue = "0ms",
-            description = "How long a link must keep carrier before it is used (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--up-delay", paramLabel = "DURATION",
+            description = "How long a link must keep carrier before it is used (default: 0ms).")
     String upDelay;
 
-    @Option(names = "--down-delay", paramLabel = "DURATION", defaultValue = "0ms",
-            description = "How long a link may lose carrier before it is given up (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--down-delay", paramLabel = "DURATION",
+            description = "How long a link may lose carrier before it is given up (default: 0ms).")
     String downDelay;
 
-    @Option(names = "--failback-delay", paramLabel = "DURATION", defaultValue = "0ms",
-            description = "How long the primary must stay usable before failback (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--failback-delay", paramLabel = "DURATION",
+            description = "How long the primary must stay usable before failback (default: 0ms).")
     String failbackDelay;
 
-    @Option(names = "--carrier-poll", paramLabel = "DURATION", defaultValue = "10ms",
-            description = "Interval of the immediate /sys carrier poll, 0 to rely on netlink alone (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--carrier-poll", paramLabel = "DURATION",
+            description = "Interval of the immediate /sys carrier poll, 0 to rely on netlink alone (default: 10ms).")
     String carrierPoll;
 
-    @Option(names = "--arp-form", paramLabel = "FORM", defaultValue = "request",
-            description = "Gratuitous ARP form: request, request-broadcast, reply, alternate or rarp (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--arp-form", paramLabel = "FORM",
+            description = "Gratuitous ARP form: request, request-broadcast, reply, alternate or rarp (default: request).")
     String arpForm;
 
-    @Option(names = "--announce-count", paramLabel = "N", defaultValue = "3",
-            description = "Announcement rounds per event (default: ${DEFAULT-VALUE}).")
-    int announceCount;
+    @Option(names = "--announce-count", paramLabel = "N",
+            description = "Announcement rounds per event, 1 to 100 (default: 3).")
+    Integer announceCount;
 
-    @Option(names = "--announce-interval", paramLabel = "DURATION", defaultValue = "1s",
-            description = "Spacing of announcement rounds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--announce-interval", paramLabel = "DURATION",
+            description = "Spacing of announcement rounds (default: 1s).")
     String announceInterval;
 
-    @Option(names = "--migration-window", paramLabel = "DURATION", defaultValue = "2s",
-            description = "A carrier loss of the active link shorter than this is a migration (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--migration-window", paramLabel = "DURATION",
+            description = "A carrier loss of the active link shorter than this is a migration (default: 2s).")
     String migrationWindow;
 
     @Option(names = "--allow-missing-links", description = "Start even if a link does not exist yet; it is used when it appears.")
-    boolean allowMissingLinks;
+    Boolean allowMissingLinks;
 
-    @Option(names = "--vnet-header", negatable = true, defaultValue = "false", fallbackValue = "true",
+    @Option(names = "--vnet-header", negatable = true, fallbackValue = "true",
             description = "Carry a virtio-net header (offloads, TCP at speed) between TAP and links (default: off).")
-    boolean vnetHeader;
+    Boolean vnetHeader;
 
     @Option(names = "--control", paramLabel = "SOCKET", description = "Control socket (default: /run/tapover/<master>.sock).")
     Path control;
 
+    @Option(names = "--control-group", paramLabel = "GROUP",
+            description = "Also let members of this group (name or gid) use the control socket (default: root only).")
+    String controlGroup;
+
+    @Option(names = "--metrics", paramLabel = "ADDRESS:PORT",
+            description = "Serve Prometheus metrics on this loopback address, e.g. 127.0.0.1:9468 (default: off).")
+    String metrics;
+
     @Option(names = "--pcap", paramLabel = "FILE", description = "Also write every announcement sent to this pcap file.")
     Path pcap;
 
-    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
-            description = "Log level of tapover's own messages: error, warn, info, debug or trace (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--log-level", paramLabel = "LEVEL",
+            description = "Log level of tapover's own messages: error, warn, info, debug or trace (default: info).")
     String logLevel;
 
-    @Option(names = "--check", description = "Validate the settings and exit without touching the network.")
+    @Option(names = "--check", description = "Validate the settings (file and flags) and exit without touching the network.")
     boolean check;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws CommandFailure {
-        GroupConfig config = toConfig();
-        setLogLevel(logLevel);
+        ConfigSource source = source();
+        AgentConfig config = load(source);
+        setLogLevel(config.logLevel());
         if (check) {
-            System.out.println("configuration ok: master " + config.master() + " links " + config.links());
+            GroupConfig g = config.group();
+            spec.commandLine().getOut().println("configuration ok" + (config.file() != null ? ": " + config.file() : "")
+                    + ": master " + g.master() + " links " + g.links() + " addresses " + g.addresses()
+                    + " control " + config.controlSocket()
+                    + " metrics " + (config.metrics() == null ? "off" : metricsText(config)));
             return ExitCode.OK;
         }
-        return new Agent(config).run();
+        return new Agent(config, source, true).run();
     }
 
-    private static void setLogLevel(String level) throws CommandFailure {
-        if (!java.util.List.of("error", "warn", "info", "debug", "trace").contains(level.toLowerCase())) {
-            throw new CommandFailure(ExitCode.USAGE, "log level \"" + level + "\" must be error, warn, info, debug or trace");
-        }
+    private static String metricsText(AgentConfig config) {
+        java.net.InetSocketAddress a = config.metrics();
+        String host = a.getAddress() instanceof java.net.Inet6Address ? "[" + a.getHostString() + "]" : a.getHostString();
+        return host + ":" + a.getPort();
+    }
+
+    /** Sets the level of the dev.tapover loggers (logback); an unknown level is ignored (validation names it). */
+    public static void setLogLevel(String level) {
         org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger("dev.tapover");
         if (logger instanceof ch.qos.logback.classic.Logger logback) {
-            logback.setLevel(ch.qos.logback.classic.Level.toLevel(level));
+            logback.setLevel(ch.qos.logback.classic.Level.toLevel(level, ch.qos.logback.classic.Level.INFO));
         }
     }
 
     /** Parses {@code run} arguments into a validated configuration, as the command line would (tests use it). */
     public static GroupConfig configFrom(String... args) throws CommandFailure {
+        return load(sourceFrom(args)).group();
+    }
+
+    /** Parses {@code run} arguments into where the settings come from (file and flags). */
+    public static ConfigSource sourceFrom(String... args) throws CommandFailure {
         RunCommand command = new RunCommand();
         try {
             new picocli.CommandLine(command).parseArgs(args);
         } catch (picocli.CommandLine.ParameterException e) {
             throw new CommandFailure(ExitCode.USAGE, e.getMessage());
         }
-        return command.toConfig();
+        return command.source();
     }
 
-    GroupConfig toConfig() throws CommandFailure {
+    /** Loads and validates; every configuration error exits 78. */
+    public static AgentConfig load(ConfigSource source) throws CommandFailure {
         try {
-            List<String> links = new ArrayList<>();
-            links.add(primary);
-            links.addAll(standbys);
-            List<Cidr> cidrs = new ArrayList<>();
-            for (String a : addresses) {
-                cidrs.add(Cidr.parse(a));
-            }
-            dev.tapover.announce.ArpForm.parse(arpForm);
-            if (announceCount < 1 || announceCount > 100) {
-                throw new IllegalArgumentException("announce count " + announceCount + " must be between 1 and 100");
-            }
-            byte[] masterMac = mac != null ? Master.parseMac(mac) : Master.derivedMac(master);
-            Duration poll = Durations.parse(carrierPoll);
-            GroupConfig.AnnounceConfig announce = new GroupConfig.AnnounceConfig(arpForm, announceCount,
-                    Durations.parse(announceInterval), Durations.parse(migrationWindow), List.of());
-            Path socket = control != null ? control : Path.of("/run/tapover", master + ".sock");
-            return new GroupConfig(master, masterMac, links, primaryMac == null ? null : Master.parseMac(primaryMac),
-                    cidrs, failback, Durations.parse(upDelay), Durations.parse(downDelay), Durations.parse(failbackDelay),
-                    poll, allowMissingLinks, vnetHeader, announce, socket, pcap).validate();
-        } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitCode.USAGE, e.getMessage());
+            return source.load();
+        } catch (ConfigException e) {
+            throw new CommandFailure(ExitCode.CONFIG, e.getMessage(), e);
+        }
+    }
+
+    /** The file and the flags given, each flag mapped to the key path it overrides. */
+    ConfigSource source() throws CommandFailure {
+        if (config == null && primary == null) {
+            throw new CommandFailure(ExitCode.USAGE, "--primary is missing; name the preferred lower link "
+                    + "(--primary IF) or give a configuration file (--config FILE)");
+        }
+        List<ConfigSource.Flag> flags = new ArrayList<>();
+        String g = "groups[0].";
+        flag(flags, g + "master", master, "--master");
+        flag(flags, g + "links.primary", primary, "--primary");
+        flag(flags, g + "links.standby", standbys, "--standby");
+        flag(flags, g + "links.primary-mac", primaryMac, "--primary-mac");
+        flag(flags, g + "links.allow-missing", allowMissingLinks, "--allow-missing-links");
+        flag(flags, g + "links.carrier-poll", carrierPoll, "--carrier-poll");
+        flag(flags, g + "addresses", addresses, "--address");
+        flag(flags, g + "mac", mac, "--mac");
+        flag(flags, g + "policy.failback", failback, "--failback");
+        flag(flags, g + "policy.up-delay", upDelay, "--up-delay");
+        flag(flags, g + "policy.down-delay", downDelay, "--down-delay");
+        flag(flags, g + "policy.failback-delay", failbackDelay, "--failback-delay");
+        flag(flags, g + "announce.arp-form", arpForm, "--arp-form");
+        flag(flags, g + "announce.count", announceCount, "--announce-count");
+        flag(flags, g + "announce.interval", announceInterval, "--announce-interval");
+        flag(flags, g + "announce.migration-window", migrationWindow, "--migration-window");
+        flag(flags, g + "vnet-header", vnetHeader, "--vnet-header");
+        flag(flags, g + "pcap", pcap == null ? null : pcap.toAbsolutePath().toString(), "--pcap");
+        flag(flags, "control.socket", control == null ? null : control.toAbsolutePath().toString(), "--control");
+        flag(flags, "control.group", controlGroup, "--control-group");
+        flag(flags, "metrics.listen", metrics, "--metrics");
+        flag(flags, "log.level", logLevel, "--log-level");
+        return ConfigSource.of(config == null ? null : config.toAbsolutePath(), flags);
+    }
+
+    private static void flag(List<ConfigSource.Flag> flags, String path, Object value, String name) {
+        if (value != null) {
+            flags.add(new ConfigSource.Flag(path, value, name));
         }
     }
 }

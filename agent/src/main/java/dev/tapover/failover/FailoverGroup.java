@@ -30,7 +30,7 @@ import java.util.function.LongSupplier;
  */
 public final class FailoverGroup {
     private final List<String> configuredNames;
-    private final PolicyConfig config;
+    private PolicyConfig config;
     private final LongSupplier nanoTime;
     /** Indexed by rank; null where the configured link is not present. */
     private final LowerLink[] slots;
@@ -223,6 +223,16 @@ public final class FailoverGroup {
         reevaluateAtNanos = NO_DEADLINE;
         return SwitchOutcome.accepted("switched from " + (previous == null ? "no link" : previous.name()) + " to "
                 + chosen.name() + ", which stays active until it fails", event);
+    }
+
+    /**
+     * Replaces the policy, as a reload does. The failback policy and failback-delay apply at once (so this may
+     * fail back now: the event is returned); a new up-delay or down-delay applies to transitions that start from
+     * now on, while a link already coming up or going down keeps its deadline.
+     */
+    public Optional<FailoverEvent> setConfig(PolicyConfig newConfig) {
+        config = Objects.requireNonNull(newConfig, "config");
+        return reselect(nanoTime.getAsLong());
     }
 
     // ---- outputs and queries -----------------------------------------------------------------------------------

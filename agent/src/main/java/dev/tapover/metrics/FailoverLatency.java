@@ -1,0 +1,135 @@
+// Times each failover from detection to switch to first announcement frame, from events and announcement counters.
+package dev.tapover.metrics;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
+
+/**
+ * Three stages, each observed in seconds:
+ * <pre>
+ *   carrier event ------ detect_to_switch ------ active-changed ---- switch_to_announcement ---- first frame
+ *        |________________________________ detect_to_announcement _____________________________|
+ * </pre>
+ * Detection is when the agent handled the trigger link's carrier change (a {@code carrier} event); the switch is
+ * the {@code active-changed} event (the data path already moved); the first frame is when the group's count of
+ * announcement frames sent first grows after the switch, which {@link #poll} finds (the announcer counts a frame
+ * once it is on the wire). A switch without a carrier event before it (a manual switch) has no detection stage.
+ *
+ * <p>Thread-safe: events come from the agent's conductor thread, {@link #poll} from the metrics thread.
+ */
+final class FailoverLatency {
+    /** A detection older than this is not the cause of a switch. */
+    static final long DETECTION_HORIZON_NANOS = 60_000_000_000L;
+    /** A switch whose first frame has not been seen by then is given up (no announcement was sent). */
+    static final long ANNOUNCEMENT_HORIZON_NANOS = 5_000_000_000L;
+
+    /** Receives one observation. */
+    interface Sink {
+        void observe(String group, String reason, String stage, double seconds);
+    }
+
+    private record Watch(String group, String reason, long switchNanos, long detectNanos, long sentBefore) {
+    }
+
+    private final LongSupplier nanoTime;
+    private final ToLongFunction<String> framesSent;
+    private final Sink sink;
+    /** group + "\0" + link -> when its carrier change was handled. */
+    private final Map<String, Long> detections = new HashMap<>();
+    private final List<Watch> watches = new ArrayList<>();
+
+    /**
+     * @param framesSent announcement frames sent so far by a group (by name), or a negative number if unknown
+     */
+    FailoverLatency(LongSupplier nanoTime, ToLongFunction<String> framesSent, Sink sink) {
+        this.nanoTime = nanoTime;
+        this.framesSent = framesSent;
+        this.sink = sink;
+    }
+
+    /** The agent handled a carrier change of {@code link}. */
+    synchronized void carrierChanged(String group, String link) {
+        detections.put(group + "\0" + link, nanoTime.getAsLong());
+    }
+
+    /** The active link changed to {@code to} (null: none) for {@code reason}, caused by {@code trigger}. */
+    void activeChanged(String group, String to, String reason, String trigger) {
+        long now = nanoTime.getAsLong();
+        long detect = -1;
+        synchronized (this) {
+            Long seen = trigger == null ? null : detections.remove(group + "\0" + trigger);
+            if (seen != null && now - seen <= DETECTION_HORIZON_NANOS) {
+                detect = seen;
+            }
+        }
+        if (detect >= 0) {
+            sink.observe(group, reason, "detect_to_switch", seconds(now - detect));
+        }
+        if (to == null) {
+            return;
+        }
+        // Read before the runtime triggers the burst: the event is published before the announcement request.
+        long before = framesSent.applyAsLong(group);
+        if (before < 0) {
+            return;
+        }
+        synchronized (this) {
+            watches.add(new Watch(group, reason, now, detect, before));
+            notifyAll();
+        }
+    }
+
+    /** Checks the pending switches once; returns how many are still waiting for their first frame. */
+    int poll() {
+        List<Watch> pending;
+        synchronized (this) {
+            if (watches.isEmpty()) {
+                return 0;
+            }
+            pending = new ArrayList<>(watches);
+        }
+        List<Watch> done = new ArrayList<>();
+        for (Watch w : pending) {
+            long sent = framesSent.applyAsLong(w.group());
+            long now = nanoTime.getAsLong();
+            if (sent > w.sentBefore()) {
+                sink.observe(w.group(), w.reason(), "switch_to_announcement", seconds(now - w.switchNanos()));
+                if (w.detectNanos() >= 0) {
+                    sink.observe(w.group(), w.reason(), "detect_to_announcement", seconds(now - w.detectNanos()));
+                }
+                done.add(w);
+            } else if (now - w.switchNanos() > ANNOUNCEMENT_HORIZON_NANOS) {
+                done.add(w);
+            }
+        }
+        synchronized (this) {
+            for (Iterator<Watch> it = watches.iterator(); it.hasNext(); ) {
+                if (done.contains(it.next())) {
+                    it.remove();
+                }
+            }
+            return watches.size();
+        }
+    }
+
+    /** Blocks until a switch is waiting for its first frame or {@code millis} pass. */
+    synchronized void awaitWatch(long millis) throws InterruptedException {
+        if (watches.isEmpty()) {
+            wait(millis);
+        }
+    }
+
+    /** The switch time of the oldest waiting switch, or -1. */
+    synchronized long oldestSwitchNanos() {
+        return watches.isEmpty() ? -1 : watches.get(0).switchNanos();
+    }
+
+    private static double seconds(long nanos) {
+        return Math.max(0, nanos) / 1e9;
+    }
+}
