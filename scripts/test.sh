@@ -84,6 +84,31 @@ install_packages() {
   apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}" || die $EX_UNAVAILABLE "apt-get install ${missing[*]} failed."
 }
 
+# promtool (Prometheus's own parser and linter) checks the agent's metrics page. Debian ships it only in
+# the 'prometheus' package, whose installation would also install (and may start) a Prometheus server,
+# so only the promtool binary is extracted from the package. The tests find it through TAPOVER_PROMTOOL.
+PROMTOOL_DIR=/usr/local/lib/tapover-test
+install_promtool() {
+  local tmp
+  if command -v promtool >/dev/null 2>&1; then
+    TAPOVER_PROMTOOL=$(command -v promtool)
+  elif [ ! -x "$PROMTOOL_DIR/promtool" ]; then
+    [ "${TAPOVER_TEST_NO_INSTALL:-0}" != 1 ] \
+      || die $EX_UNAVAILABLE "promtool is missing; extract it from Debian's prometheus package (apt-get download prometheus; dpkg -x) or unset TAPOVER_TEST_NO_INSTALL."
+    tmp=$(mktemp -d /tmp/tapover-promtool.XXXXXX)
+    if ! (cd "$tmp" && apt-get -q download prometheus); then
+      apt-get -o DPkg::Lock::Timeout=300 update -q || die $EX_UNAVAILABLE "apt-get update failed; cannot download promtool."
+      (cd "$tmp" && apt-get -q download prometheus) || die $EX_UNAVAILABLE "apt-get download prometheus failed; cannot get promtool."
+    fi
+    dpkg -x "$tmp"/prometheus_*.deb "$tmp/x"
+    mkdir -p "$PROMTOOL_DIR"
+    install -m 0755 "$tmp/x/usr/bin/promtool" "$PROMTOOL_DIR/promtool"
+    rm -rf "$tmp"
+  fi
+  export TAPOVER_PROMTOOL=${TAPOVER_PROMTOOL:-$PROMTOOL_DIR/promtool}
+  echo "promtool: $TAPOVER_PROMTOOL"
+}
+
 KCHK_NS=
 check_kernel() {
   if [ ! -c /dev/net/tun ]; then
@@ -246,6 +271,7 @@ tier_packaging() {
 
 section setup
 install_packages
+install_promtool
 check_kernel
 if [ -n "${JAVA_HOME:-}" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=$(command -v java || true); fi
 [ -n "$JAVA" ] || die $EX_UNAVAILABLE "no java on PATH; install a JDK or set JAVA_HOME."

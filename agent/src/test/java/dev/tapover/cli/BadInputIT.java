@@ -1,4 +1,4 @@
-// The bad-input matrix of `tapover run`: one-sentence error, documented exit code, nothing left behind.
+// The bad-input matrix of `tapover run`: one-sentence error, documented exit code (64 usage, 78 bad value, 69/77 environment), nothing left behind.
 package dev.tapover.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -81,21 +81,21 @@ class BadInputIT {
         return Stream.of(
             Arguments.of("missing interface", with("--primary", "eth9"), 69, "link \"eth9\" does not exist"),
             Arguments.of("misspelled standby", with("--standby", "stanby"), 69, "link \"stanby\" does not exist"),
-            Arguments.of("primary == standby", with("--standby", "primary"), 64, "primary and standby must differ"),
-            Arguments.of("master name too long", with("--master", "fo-name-too-long"), 64, "must be 1 to 15"),
+            Arguments.of("primary == standby", with("--standby", "primary"), 78, "primary and standbys must differ"),
+            Arguments.of("master name too long", with("--master", "fo-name-too-long"), 78, "1 to 15 letters"),
             Arguments.of("master name taken", with("--master", "taken0"), 69, "already exists"),
-            Arguments.of("master equals a link", with("--master", "primary"), 64, "cannot be the master itself"),
-            Arguments.of("invalid MAC", with("--mac", "02:00:5e:00:53"), 64, "must be six hex bytes"),
-            Arguments.of("multicast MAC", with("--mac", "01:00:5e:00:53:01"), 64, "multicast"),
-            Arguments.of("invalid CIDR", with("--address", "192.0.2.1"), 64, "needs a prefix length"),
-            Arguments.of("prefix too long", with("--address", "192.0.2.1/33"), 64, "outside 0..32"),
-            Arguments.of("not an address", with("--address", "example.com/24"), 64, "not an IPv4 or IPv6 literal"),
-            Arguments.of("bad failback", with("--failback", "sometimes"), 64, "must be always, better or never"),
-            Arguments.of("bad duration", with("--up-delay", "soon"), 64, "must look like 200ms"),
-            Arguments.of("bad ARP form", with("--arp-form", "shout"), 64, "shout"),
-            Arguments.of("announce count 0", with("--announce-count", "0"), 64, "between 1 and 100"),
-            Arguments.of("bad log level", with("--log-level", "loud"), 64, "must be error, warn, info"),
-            Arguments.of("link name with a slash", with("--standby", "a/b"), 64, "not a valid interface name"),
+            Arguments.of("master equals a link", with("--master", "primary"), 78, "the master itself"),
+            Arguments.of("invalid MAC", with("--mac", "02:00:5e:00:53"), 78, "use six hex bytes"),
+            Arguments.of("multicast MAC", with("--mac", "01:00:5e:00:53:01"), 78, "(a unicast MAC)"),
+            Arguments.of("invalid CIDR", with("--address", "192.0.2.1"), 78, "use ADDRESS/PREFIX"),
+            Arguments.of("prefix too long", with("--address", "192.0.2.1/33"), 78, "\"192.0.2.1/33\""),
+            Arguments.of("not an address", with("--address", "example.com/24"), 78, "\"example.com/24\""),
+            Arguments.of("bad failback", with("--failback", "sometimes"), 78, "use always, better or never"),
+            Arguments.of("bad duration", with("--up-delay", "soon"), 78, "a duration like 200ms"),
+            Arguments.of("bad ARP form", with("--arp-form", "shout"), 78, "use request, request-broadcast"),
+            Arguments.of("announce count 0", with("--announce-count", "0"), 78, "from 1 to 100"),
+            Arguments.of("bad log level", with("--log-level", "loud"), 78, "use error, warn, info"),
+            Arguments.of("link name with a slash", with("--standby", "a/b"), 78, "use an interface name"),
             Arguments.of("unknown option", base("--frobnicate"), 64, "Unknown option"),
             Arguments.of("unknown command", new String[] {"explode"}, 64, "Unmatched argument"),
             Arguments.of("missing primary", new String[] {"run", "--standby", "standby"}, 64, "--primary"),
