@@ -2,7 +2,6 @@
 # Runs the JMH micro-benchmarks of tapover's hot code (netlink decoding, frame building, policy, data path) and prints a table.
 set -euo pipefail
 
-PROG=${0##*/}
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 

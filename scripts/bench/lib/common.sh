@@ -1,10 +1,12 @@
 # Shared helpers for the benchmark scripts (sourced): exit codes, messages, root check, build-if-stale, python.
 # shellcheck shell=bash
 
+PROG=${0##*/}
 readonly EX_USAGE=64 EX_UNAVAILABLE=69 EX_SOFTWARE=70 EX_NOPERM=77
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 BENCH_LIB=$BENCH_ROOT/scripts/bench/lib   # used by the scripts that source this file
 export BENCH_LIB
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ in scripts/bench/lib
 
 die() { local code=$1; shift; echo "$PROG: $*" >&2; exit "$code"; }
 usage_error() { echo "$PROG: $*" >&2; echo "Try '$PROG --help'." >&2; exit "$EX_USAGE"; }
