@@ -30,8 +30,10 @@ Options:
   --no-docs          keep results in the run directory only; leave docs/ alone
   -h, --help         this text
 
-Environment: BENCH_ARGS_<name> (dashes as underscores) replaces a script's arguments, e.g.
-BENCH_ARGS_startup="--trials 3 --rss-after 30"; STARTUP_RSS_SECONDS (default 60).
+Environment: BENCH_ARGS_<name> / BENCH_ENV_<name> (dashes as underscores) replace the arguments /
+environment settings all.sh gives a script, e.g. BENCH_ARGS_startup="--trials 3 --rss-after 30",
+BENCH_ENV_failover="PULLS=60"; STARTUP_RSS_SECONDS (default 60); BENCH_NS_PATTERN, the names of
+benchmark namespaces for the leftover check (default ^tovb).
 
 Exit codes: 0 every script ran and exited 0 and nothing was left behind, 64 usage, 69 a tool is
 missing, 70 a script failed or timed out or something was left behind, 77 not root.
@@ -39,6 +41,7 @@ EOF
 }
 
 quick=0 only="" skip="" per_timeout=300 note=${BENCH_NOTE:-} docs=1
+ns_pattern=${BENCH_NS_PATTERN:-^tovb}
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
@@ -65,12 +68,22 @@ in_list() {  # NAME LIST(comma-separated)
 
 default_args() {  # NAME -> the arguments all.sh gives it (one per line)
   case $1:$quick in
-    carrier-detect:0) echo 25 ;;
+    carrier-detect:0) echo 20 ;;
     carrier-detect:1) echo 8 ;;
+    datapath:1) printf '%s\n' --rounds 1 --seconds 2 ;;
     startup:0) printf '%s\n' --trials 5 --rss-after "${STARTUP_RSS_SECONDS:-60}" --rss-runs 2 ;;
     startup:1) printf '%s\n' --trials 2 --rss-after 15 --rss-runs 1 ;;
     jmh:1) echo --quick ;;
     *) ;;
+  esac
+}
+
+default_env() {  # NAME OUTDIR -> environment settings all.sh gives it (KEY=VALUE, one per line)
+  case $1 in
+    failover) echo "PLOT=$2/failover-latency.png"; echo "OUT=$2/raw" ;;
+  esac
+  case $1:$quick in
+    failover:1) echo PULLS=10; echo TAP_PULLS=4 ;;
   esac
 }
 
@@ -158,12 +171,20 @@ for n in "${names[@]}"; do
   fi
   out=$run_dir/$n
   mkdir -p "$out"
-  note "$n: running scripts/bench/$n.sh ${args[*]} (limit ${per_timeout}s)"
+  envs=()
+  evar=BENCH_ENV_${n//-/_}
+  if [ -n "${!evar+x}" ]; then
+    read -r -a envs <<<"${!evar}"
+  else
+    mapfile -t envs < <(default_env "$n" "$out")
+  fi
+  touch "$out/.started"
+  note "$n: running ${envs[*]:+${envs[*]} }scripts/bench/$n.sh ${args[*]} (limit ${per_timeout}s)"
   t0=$(date +%s%N)
   rc=0
   # setsid: the script and everything it starts form one process group, which the time limit (and
   # an interrupted all.sh) can stop as a whole; the scripts' own traps then remove their namespaces.
-  (cd "$out" && BENCH_OUT_DIR=$out exec setsid timeout --kill-after=30 "$per_timeout" bash "$script" "${args[@]}") \
+  (cd "$out" && exec env BENCH_OUT_DIR="$out" "${envs[@]}" setsid timeout --kill-after=30 "$per_timeout" bash "$script" "${args[@]}") \
     >"$out/stdout.txt" 2>"$run_dir/$n.log" &
   current=$!
   wait "$current" || rc=$?
@@ -180,6 +201,11 @@ for n in "${names[@]}"; do
     images+=("img/$dest")
     if [ "$docs" = 1 ]; then mkdir -p "$img"; cp "$png" "$img/$dest"; fi
   done < <(find "$out" -name '*.png' -type f -print0 | sort -z)
+  # A script that writes its plots straight into docs/img: link the ones it wrote during this run.
+  while IFS= read -r -d '' png; do
+    case " ${images[*]} " in *" img/$(basename "$png") "*) continue ;; esac
+    images+=("img/$(basename "$png")")
+  done < <(find "$img" -maxdepth 1 -name '*.png' -type f -newer "$out/.started" -print0 2>/dev/null | sort -z)
   printf '%s\tran\t%s\t%s\t%s\t%s\t%s\t%s\t\n' "$n" "$rc" "$secs" "$timed_out" "$date_now" "${args[*]}" \
     "$(IFS=,; echo "${images[*]}")" >>"$manifest"
   if [ "$rc" -eq 0 ]; then
@@ -191,10 +217,10 @@ for n in "${names[@]}"; do
   fi
 done
 
-# ---- leftovers: only what benchmarks create (tovb*), never touched, only reported
+# ---- leftovers: only what benchmarks create ($ns_pattern), never touched, only reported
 sleep 1
 ls /var/run/netns 2>/dev/null | sort >"$run_dir/netns-after.txt" || true
-left=$(comm -13 "$run_dir/netns-before.txt" "$run_dir/netns-after.txt" | grep '^tovb' | tr '\n' ' ' || true)
+left=$(comm -13 "$run_dir/netns-before.txt" "$run_dir/netns-after.txt" | grep -E "$ns_pattern" | tr '\n' ' ' || true)
 socks=$(find /run/tapover -maxdepth 1 -name 'tovb*' -newer "$info" 2>/dev/null | tr '\n' ' ' || true)
 leftovers=""
 if [ -n "$left" ]; then leftovers="namespaces: $left"; fi
@@ -203,7 +229,7 @@ if [ -n "$leftovers" ]; then
   overall=1
   note "LEFT BEHIND by the benchmarks: $leftovers"
 else
-  note "nothing left behind (no new tovb* namespace or socket)"
+  note "nothing left behind (no new namespace matching $ns_pattern, no /run/tapover/tovb* socket)"
 fi
 
 t_end=$(date +%s)
