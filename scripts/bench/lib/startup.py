@@ -147,6 +147,9 @@ def cmd_trial(args):
             result["error"] = "no control answer within %ds (exit %s); see %s" % (
                 args.timeout, agent.proc.poll(), args.log)
         else:
+            t = time.monotonic()
+            if agent.control_answers():
+                result["status2_ms"] = (time.monotonic() - t) * 1000.0
             st = agent.proc_status() or {}
             result["rss_ready_kib"] = st.get("rss_kib")
             result["threads_ready"] = st.get("threads")
@@ -258,6 +261,7 @@ def cmd_report(args):
         ("ready_ms", "start -> 'event=ready' logged", "ms", 0, "t", lambda r: r.get("ready_ms")),
         ("connect_ms", "start -> control socket accepts", "ms", 0, "t", lambda r: r.get("connect_ms")),
         ("control_ms", "start -> first status answer", "ms", 0, "t", lambda r: r.get("control_ms")),
+        ("status2_ms", "status round trip, second request", "ms", 1, "t", lambda r: r.get("status2_ms")),
         ("cli_status_ms", "'tapover status' (CLI JVM) round trip", "ms", 0, "t", lambda r: r.get("cli_status_ms")),
         ("rss_ready_mib", "RSS when ready", "MiB", 1, "t",
          lambda r: r["rss_ready_kib"] / 1024 if r.get("rss_ready_kib") else None),
@@ -279,9 +283,14 @@ def cmd_report(args):
     versions = dict(v.split("=", 1) for v in args.version)
     print("Start-up and footprint: 'tapover run' on a netns lab (master fo0, 2 veth links, 1 address),")
     print(f"started by 'ip netns exec ... scripts/tapover run'; median (min..max).")
+    if not any(n_fp.values()):
+        metrics = [m for m in metrics if m[4] == "t"]
+        footprint = "Footprint: not measured (--rss-runs 0)."
+    else:
+        footprint = "Footprint rows: " + ", ".join(f"JDK {j} {n_fp[j]} agents" for j in jdks) \
+            + f", all running side by side for {secs:g} s."
     print("Start-up rows: " + ", ".join(f"JDK {j} {n_trials[j]} trials" for j in jdks)
-          + f", one at a time. Footprint rows: " + ", ".join(f"JDK {j} {n_fp[j]} agents" for j in jdks)
-          + f", all running side by side for {secs:g} s.")
+          + ", one at a time. " + footprint)
     print()
     headers = ["metric", "unit"] + [f"JDK {j} ({versions.get(j, '?')})" for j in jdks]
     body = []
