@@ -68,11 +68,28 @@ public final class Linux {
     public static final int TUNSETIFF = 0x400454ca;
     public static final int TUNGETIFF = 0x800454d2;
     public static final int TUNSETOFFLOAD = 0x400454d0;
+    public static final int TUNGETVNETHDRSZ = 0x800454d7;
     public static final int TUNSETVNETHDRSZ = 0x400454d8;
     public static final int TUNSETCARRIER = 0x400454e2;
     public static final int TUN_F_CSUM = 0x01;
     public static final int TUN_F_TSO4 = 0x02;
     public static final int TUN_F_TSO6 = 0x04;
+    public static final int TUN_F_TSO_ECN = 0x08;
+    public static final int TUN_F_UFO = 0x10;
+    public static final int TUN_F_USO4 = 0x20;
+    public static final int TUN_F_USO6 = 0x40;
+    public static final int TUNGETFEATURES = 0x800454cf;
+
+    // virtio_net.h: struct virtio_net_hdr, the 10-byte header of IFF_VNET_HDR and PACKET_VNET_HDR
+    public static final int VIRTIO_NET_HDR_LEN = 10;
+    public static final int VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+    public static final int VIRTIO_NET_HDR_F_DATA_VALID = 2;
+    public static final int VIRTIO_NET_HDR_GSO_NONE = 0;
+    public static final int VIRTIO_NET_HDR_GSO_TCPV4 = 1;
+    public static final int VIRTIO_NET_HDR_GSO_UDP = 3;
+    public static final int VIRTIO_NET_HDR_GSO_TCPV6 = 4;
+    public static final int VIRTIO_NET_HDR_GSO_UDP_L4 = 5;
+    public static final int VIRTIO_NET_HDR_GSO_ECN = 0x80;
 
     // sockios.h
     public static final int SIOCGIFFLAGS = 0x8913;

@@ -125,6 +125,48 @@ public final class PacketSocket extends FileHandle {
         return Io.advance(buf, n, "recv", description());
     }
 
+    /**
+     * Receives up to {@code batch.count()} frames with one recvmmsg(2), into slots 0, 1, ...; the length of
+     * each is {@link FrameBatch#length(int)} (larger than the slot if the frame was truncated).
+     *
+     * @return how many frames were received, 0 when none is queued
+     */
+    public int receive(FrameBatch batch) throws NativeException {
+        batch.resetLengths(batch.count());
+        int n = Native.LIBC.recvmmsg(requireOpen(), batch.vectorAddress(0), batch.count(), Linux.MSG_TRUNC, 0L);
+        if (n < 0) {
+            int errno = Errors.lastErrno();
+            if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
+                return 0;
+            }
+            throw Errors.failure("recvmmsg", description(), errno);
+        }
+        return n;
+    }
+
+    /**
+     * Sends slots {@code from .. from+count-1} (each {@link FrameBatch#setLength(int, int)} bytes from its
+     * start) with one sendmmsg(2). The kernel stops at the first frame it refuses: the caller resends from
+     * there, and a frame refused first is reported as 0 (queue full: EAGAIN, or ENOBUFS, which means the
+     * frame was dropped on its way out) or as an exception (any other error).
+     *
+     * @return how many frames, from {@code from} on, were sent; 0 when the first one met a full queue
+     */
+    public int send(FrameBatch batch, int from, int count) throws NativeException {
+        if (from < 0 || count < 1 || from + count > batch.count()) {
+            throw new IndexOutOfBoundsException("slots " + from + "+" + count + " of " + batch.count());
+        }
+        int n = Native.LIBC.sendmmsg(requireOpen(), batch.vectorAddress(from), count, 0);
+        if (n < 0) {
+            int errno = Errors.lastErrno();
+            if (errno == Errno.EAGAIN || errno == Errno.ENOBUFS || errno == Errno.EINTR) {
+                return 0;
+            }
+            throw Errors.failure("sendmmsg", description(), errno);
+        }
+        return n;
+    }
+
     /** Frames received and dropped by the kernel for this socket since the last call (PACKET_STATISTICS). */
     public record Statistics(long packets, long drops) {
     }
