@@ -63,6 +63,9 @@ public interface LibC {
 
     @ssize_t long recv(int sockfd, ByteBuffer buf, @size_t long len, int flags);
 
+    /** recv(2) into native memory at address {@code buf}. */
+    @ssize_t long recv(int sockfd, @intptr_t long buf, @size_t long len, int flags);
+
     @ssize_t long sendmsg(int sockfd, Pointer msg, int flags);
 
     @ssize_t long recvmsg(int sockfd, Pointer msg, int flags);
@@ -78,6 +81,14 @@ public interface LibC {
     int getsockopt(int sockfd, int level, int optname, Pointer optval, Pointer optlen);
 
     int poll(Pointer fds, @size_t long nfds, int timeout);
+
+    /**
+     * mmap(2); the address, or -1 (MAP_FAILED). Declared with a Pointer: JNR 2.2's all-primitive fast path
+     * passes a sixth argument wrong (glibc then sees a misaligned offset and answers EINVAL).
+     */
+    Pointer mmap(Pointer addr, @size_t long length, int prot, int flags, int fd, long offset);
+
+    int munmap(@intptr_t long addr, @size_t long length);
 
     int eventfd(int initval, int flags);
 

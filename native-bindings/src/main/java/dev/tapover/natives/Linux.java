@@ -44,6 +44,14 @@ public final class Linux {
     public static final int PACKET_STATISTICS = 6;
     public static final int PACKET_VNET_HDR = 15;
     public static final int PACKET_IGNORE_OUTGOING = 23;
+    public static final int PACKET_RX_RING = 5;
+    public static final int PACKET_COPY_THRESH = 7;
+    public static final int PACKET_VERSION = 10;
+    public static final int TPACKET_V2 = 1;
+    public static final int TP_STATUS_KERNEL = 0;
+    public static final int TP_STATUS_USER = 1;
+    public static final int TP_STATUS_COPY = 2;
+    public static final int TP_STATUS_LOSING = 4;
     public static final int PACKET_MR_PROMISC = 1;
 
     // netlink.h
@@ -110,6 +118,11 @@ public final class Linux {
     public static final short POLLNVAL = 0x20;
     public static final int EFD_NONBLOCK = 0x800;
     public static final int EFD_CLOEXEC = 0x80000;
+
+    // mman.h
+    public static final int PROT_READ = 0x1;
+    public static final int PROT_WRITE = 0x2;
+    public static final int MAP_SHARED = 0x01;
 
     // stat.h
     public static final int S_IFMT = 0xF000;

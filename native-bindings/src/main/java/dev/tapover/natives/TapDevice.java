@@ -189,6 +189,12 @@ public final class TapDevice extends FileHandle {
         return result(n, "write");
     }
 
+    /** Writes {@code length} bytes of a packet socket's receive ring, from {@code offset} on, as one frame. */
+    public int write(RxRing ring, int offset, int length) throws NativeException {
+        long n = Native.LIBC.write(requireOpen(), ring.address(offset, length), length);
+        return result(n, "write");
+    }
+
     private int result(long n, String call) throws NativeException {
         if (n < 0) {
             int errno = Errors.lastErrno();
