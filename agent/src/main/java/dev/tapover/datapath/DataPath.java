@@ -10,9 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.tapover.natives.FrameBatch;
+import dev.tapover.natives.Linux;
 import dev.tapover.natives.NativeException;
 import dev.tapover.natives.PacketSocket;
 import dev.tapover.natives.Poller;
+import dev.tapover.natives.RxRing;
 import dev.tapover.natives.TapDevice;
 
 /**
@@ -22,9 +24,10 @@ import dev.tapover.natives.TapDevice;
  * and applied by the data path thread between batches, so a frame already read is always sent on the link
  * that is active at that moment, never lost in a switch.
  *
- * <p>Frames move in batches with as few system calls as the kernel allows: one recvmmsg(2) takes up to
- * {@link #BATCH} frames from a link, one sendmmsg(2) sends up to {@link #BATCH} frames read from the TAP;
- * the TAP itself (a character device) takes one read(2) or write(2) per frame. No allocation per frame.
+ * <p>Frames move in batches with as few system calls as the kernel allows: a link's frames are read in place
+ * from its PACKET_RX_RING (no system call; recvmmsg(2) batches if the ring is unavailable), one sendmmsg(2)
+ * sends up to {@link #BATCH} frames read from the TAP; the TAP itself (a character device) takes one read(2)
+ * or write(2) per frame. No allocation per frame. Each poll round takes at most one batch from each fd.
  *
  * <p>Every lower link is read and written with a virtio_net_hdr (PACKET_VNET_HDR), so checksum and
  * segmentation offloads survive the trip. With a master that has a vnet header too (IFF_VNET_HDR, 10 bytes,
@@ -279,20 +282,83 @@ public final class DataPath implements AutoCloseable {
         }
     }
 
-    /** Takes up to one batch from a link with one recvmmsg; frames of the active link go into the TAP. */
+    /** Takes up to one batch of frames from a link; frames of the active link go into the TAP. */
     private void drainPort(int slot, LowerPort port) {
-        PacketSocket socket = port.socket();
-        PortCounters counters = port.counters();
-        int n;
         try {
-            n = socket.receive(fromLink);
+            if (port.ring() != null) {
+                drainRing(slot, port, port.ring());
+            } else {
+                drainQueue(slot, port);
+            }
         } catch (NativeException e) {
             // ENETDOWN after the link went away: stop watching until the group re-attaches it.
-            counters.dropped(DropReason.LINK_ERROR);
+            port.counters().dropped(DropReason.LINK_ERROR);
             poller.watch(slot, -1);
             LOG.info("event=port-error port={} error=\"{}\"", port, e.getMessage());
-            return;
         }
+    }
+
+    /** Frames in the port's receive ring: read in place, written into the TAP from the ring. */
+    private void drainRing(int slot, LowerPort port, RxRing ring) throws NativeException {
+        PortCounters counters = port.counters();
+        boolean active = slot == activeSlot;
+        ByteBuffer memory = ring.memory();
+        int frames = 0;
+        long bytes = 0;
+        int inactive = 0;
+        while (frames < BATCH) {
+            int status = ring.status();
+            if ((status & Linux.TP_STATUS_USER) == 0) {
+                break;
+            }
+            int length = ring.length();
+            frames++;
+            bytes += length;
+            if ((status & Linux.TP_STATUS_COPY) != 0) {
+                // Longer than a slot: the whole frame (vnet header first) waits in the socket's queue.
+                int n = port.socket().receive(fromLink, 0);
+                ring.release();
+                if (!active) {
+                    inactive++;
+                } else if (n < VNET || n > SLOT_SIZE) {
+                    counters.dropped(DropReason.TRUNCATED);
+                } else {
+                    int verdict = admit(counters, fromLink.frames(), 0, n);
+                    if (verdict == WRITE_WITH_HEADER) {
+                        writeTap(fromLink, 0, 0, n, n - VNET);
+                    } else if (verdict == WRITE_FRAME) {
+                        writeTap(fromLink, 0, VNET, n - VNET, n - VNET);
+                    }
+                }
+                continue;
+            }
+            if (!active) {
+                inactive++;
+            } else if (ring.snapLength() < length) {
+                counters.dropped(DropReason.TRUNCATED); // no room left to copy it whole (receive buffer full)
+            } else {
+                int at = ring.frameOffset() - VNET;
+                int verdict = admit(counters, memory, at, length + VNET);
+                if (verdict == WRITE_WITH_HEADER) {
+                    writeTap(ring, at, length + VNET, length);
+                } else if (verdict == WRITE_FRAME) {
+                    writeTap(ring, at + VNET, length, length);
+                }
+            }
+            ring.release();
+        }
+        if (frames > 0) {
+            counters.received(frames, bytes);
+            if (inactive > 0) {
+                counters.dropped(DropReason.INACTIVE_LINK, inactive);
+            }
+        }
+    }
+
+    /** Up to one batch from the port's receive queue with one recvmmsg (a port without a ring). */
+    private void drainQueue(int slot, LowerPort port) throws NativeException {
+        PortCounters counters = port.counters();
+        int n = port.socket().receive(fromLink);
         if (n == 0) {
             return;
         }
@@ -312,35 +378,67 @@ public final class DataPath implements AutoCloseable {
                 counters.dropped(DropReason.TRUNCATED);
                 continue;
             }
-            int at = fromLink.offset(i);
-            DropReason verdict = filter.classify(frames, at + VNET, length - VNET);
-            if (verdict != null) {
-                counters.dropped(verdict);
-                continue;
-            }
-            if (tapVnet) {
+            int verdict = admit(counters, frames, fromLink.offset(i), length);
+            if (verdict == WRITE_WITH_HEADER) {
                 writeTap(fromLink, i, 0, length, length - VNET);
-                continue;
-            }
-            int prepared = softwareOffload.prepare(frames, at, length, segmentSink);
-            if (prepared == SoftwareOffload.IN_PLACE) {
+            } else if (verdict == WRITE_FRAME) {
                 writeTap(fromLink, i, VNET, length - VNET, length - VNET);
-            } else if (prepared == SoftwareOffload.UNSUPPORTED) {
-                counters.dropped(DropReason.OFFLOAD_UNSUPPORTED);
             }
         }
+    }
+
+    /** {@link #admit}: write the vnet header and the frame (the TAP has a vnet header). */
+    private static final int WRITE_WITH_HEADER = 0;
+    /** {@link #admit}: write the frame alone (a plain TAP; offloads, if any, are finished). */
+    private static final int WRITE_FRAME = 1;
+    /** {@link #admit}: nothing left to write (dropped and counted, or written as segments). */
+    private static final int DONE = 2;
+
+    /**
+     * The receive decision for a frame of the active link whose vnet header starts at {@code at}
+     * ({@code length} bytes with the header): the filter, then, for a plain TAP, the software offloads.
+     */
+    private int admit(PortCounters counters, ByteBuffer frames, int at, int length) {
+        DropReason verdict = filter.classify(frames, at + VNET, length - VNET);
+        if (verdict != null) {
+            counters.dropped(verdict);
+            return DONE;
+        }
+        if (tapVnet) {
+            return WRITE_WITH_HEADER;
+        }
+        int prepared = softwareOffload.prepare(frames, at, length, segmentSink);
+        if (prepared == SoftwareOffload.IN_PLACE) {
+            return WRITE_FRAME;
+        }
+        if (prepared == SoftwareOffload.UNSUPPORTED) {
+            counters.dropped(DropReason.OFFLOAD_UNSUPPORTED);
+        }
+        return DONE;
     }
 
     /** Writes one frame into the TAP; {@code wireLength} is the frame without any vnet header. */
     private void writeTap(FrameBatch batch, int slot, int offset, int length, int wireLength) {
         try {
-            if (tap.write(batch, slot, offset, length) == 0) {
-                masterCounters.dropped(DropReason.TAP_QUEUE_FULL);
-            } else {
-                masterCounters.transmitted(wireLength);
-            }
+            countTapWrite(tap.write(batch, slot, offset, length), wireLength);
         } catch (NativeException e) {
             masterCounters.dropped(DropReason.LINK_ERROR);
+        }
+    }
+
+    private void writeTap(RxRing ring, int offset, int length, int wireLength) {
+        try {
+            countTapWrite(tap.write(ring, offset, length), wireLength);
+        } catch (NativeException e) {
+            masterCounters.dropped(DropReason.LINK_ERROR);
+        }
+    }
+
+    private void countTapWrite(int written, int wireLength) {
+        if (written == 0) {
+            masterCounters.dropped(DropReason.TAP_QUEUE_FULL);
+        } else {
+            masterCounters.transmitted(wireLength);
         }
     }
 

@@ -49,6 +49,11 @@ public final class StreamPeer {
 
     /** Reads to EOF; "bytes=N sha256=HEX". */
     static String drain(InputStream in) throws Exception {
+        return drain(in, Long.MAX_VALUE, null);
+    }
+
+    /** Reads to EOF, running {@code action} once {@code at} bytes have arrived. */
+    static String drain(InputStream in, long at, Runnable action) throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         byte[] buf = new byte[1 << 16];
         long total = 0;
@@ -56,12 +61,21 @@ public final class StreamPeer {
         while ((n = in.read(buf)) > 0) {
             sha.update(buf, 0, n);
             total += n;
+            if (action != null && total >= at) {
+                action.run();
+                action = null;
+            }
         }
         return "bytes=" + total + " sha256=" + HexFormat.of().formatHex(sha.digest());
     }
 
     /** Writes {@code bytes} bytes of {@link #fill}; "bytes=N sha256=HEX". */
     static String send(OutputStream out, long bytes, long seed) throws Exception {
+        return send(out, bytes, seed, Long.MAX_VALUE, null);
+    }
+
+    /** As {@link #send(OutputStream, long, long)}, running {@code action} once {@code at} bytes are written. */
+    static String send(OutputStream out, long bytes, long seed, long at, Runnable action) throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         Random random = new Random(seed);
         byte[] buf = new byte[1 << 16];
@@ -72,6 +86,10 @@ public final class StreamPeer {
             out.write(buf, 0, n);
             sha.update(buf, 0, n);
             left -= n;
+            if (action != null && bytes - left >= at) {
+                action.run();
+                action = null;
+            }
         }
         out.flush();
         return "bytes=" + bytes + " sha256=" + HexFormat.of().formatHex(sha.digest());
