@@ -118,6 +118,28 @@ class DataPathIT {
                 "frames from the host were counted: " + dataPath.masterCounters());
     }
 
+    @Test
+    void frozenDataPathHoldsFramesInTheKernelAndMovesThemWhenThawed() throws Exception {
+        start(true);
+        master.setCarrier(true);
+        dataPath.activate(1);
+        ping(2);
+        dataPath.freeze(true);
+        dataPath.sync(() -> { });
+        long before = primaryCounters.rxFrames();
+        java.util.concurrent.CompletableFuture<Sh.Result> pings = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> lab.tryPeer("ping", "-c", "3", "-i", "0.2", "-W", "8", "192.0.2.1"));
+        Thread.sleep(1500);
+        assertEquals(before, primaryCounters.rxFrames(), "frozen: nothing read from the link");
+        dataPath.freeze(false);
+        Sh.Result r = pings.get(15, TimeUnit.SECONDS);
+        assertEquals(0, r.exit(), "every echo request waited in the ring and was answered: " + r.output());
+        assertTrue(r.output().contains("3 received, 0% packet loss"), r.output());
+        Matcher rtt = Pattern.compile("rtt min/avg/max/mdev = [0-9.]+/[0-9.]+/([0-9.]+)/").matcher(r.output());
+        assertTrue(rtt.find() && Double.parseDouble(rtt.group(1)) > 500, "the requests waited the freeze out: "
+                + r.output());
+    }
+
     private static final long TRANSFER_BYTES = 48L << 20;
 
     @Test
