@@ -135,14 +135,22 @@ PEER_MAC=$(in_peer cat /sys/class/net/eth0/address)
 
 # ------------------------------------------------------------------------------------ one config
 
+# Stops the agent this run started: TERM through timeout(1), which passes it on; KILL after 10 s (the
+# java child too: timeout does not pass KILL on); then waits for the TAP to go with the process.
 stop_agent() {
   if [ -n "$AGENT_PID" ]; then
+    local java _
+    java=$(pgrep -P "$AGENT_PID" 2>/dev/null | head -1) || true
     kill -TERM "$AGENT_PID" 2>/dev/null || true
-    local _
-    for _ in $(seq 1 50); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$AGENT_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$AGENT_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$AGENT_PID" 2>/dev/null; then
+      echo "$PROG: the agent did not stop in 10 s; killing it" >&2
+      [ -z "$java" ] || kill -KILL "$java" 2>/dev/null || true
+      kill -KILL "$AGENT_PID" 2>/dev/null || true
+    fi
     wait "$AGENT_PID" 2>/dev/null || true
     AGENT_PID=
+    for _ in $(seq 1 50); do ip -n "$NS_HOST" link show fo0 >/dev/null 2>&1 || break; sleep 0.1; done
   fi
 }
 
@@ -164,12 +172,13 @@ config_up() {
       TAPOVER_JAR=$jar ip netns exec "$NS_HOST" timeout "$TOTAL_SECONDS_BOUND" "$SRC_ROOT/scripts/tapover" run --master fo0 --primary primary \
         --standby standby --address 192.0.2.1/24 --control "$CONTROL" "$flag" >"$WORK/agent-$config.log" 2>&1 &
       AGENT_PID=$!
-      for _ in $(seq 1 200); do
+      for _ in $(seq 1 600); do
         grep -q 'event=ready' "$WORK/agent-$config.log" 2>/dev/null && break
-        kill -0 "$AGENT_PID" 2>/dev/null || die $EX_SOFTWARE "the agent exited: $(tail -3 "$WORK/agent-$config.log")"
+        kill -0 "$AGENT_PID" 2>/dev/null || die $EX_SOFTWARE "the agent ($config) exited: $(tail -5 "$WORK/agent-$config.log")"
         sleep 0.1
       done
-      grep -q 'event=ready' "$WORK/agent-$config.log" || die $EX_SOFTWARE "the agent did not get ready in 20 s"
+      grep -q 'event=ready' "$WORK/agent-$config.log" \
+        || die $EX_SOFTWARE "the agent ($config) did not get ready in 60 s; its log ends: $(tail -5 "$WORK/agent-$config.log")"
       DEV=fo0
       ;;
   esac
@@ -277,7 +286,7 @@ for round in $(seq 1 "$ROUNDS"); do
       printf '  round %d %-10s %-10s %s\n' "$round" "$config" "$t" "$r" >&2
     done
     if [ "$config" != kernel ] && [ "$round" -eq "$ROUNDS" ]; then
-      "$SRC_ROOT/scripts/tapover" status --control "$CONTROL" --json >"$WORK/status-$config.json" 2>/dev/null || true
+      "$SRC_ROOT/scripts/tapover" status --control "$CONTROL" >"$WORK/status-$config.txt" 2>/dev/null || true
     fi
     config_down "$config"
   done
@@ -360,18 +369,20 @@ done
 
 echo
 echo "== where the time goes"
-echo "  offered = what the generator (one JVM thread, sendmmsg of 64 frames) got into its link; delivered below"
-echo "  offered = the path under test is the bottleneck, delivered = offered = the generator is."
+echo "  offered = what the generator (one JVM thread, sendmmsg of 64 frames) got into its link. delivered below"
+echo "  offered: the path under test is the bottleneck; delivered = offered: the generator is."
 echo "  busy% = both CPUs of the machine over the trial (100 = saturated; includes other users of the machine)."
 echo "  datapath ns/frame = CPU time of the agent's data path thread per delivered frame (median), user (Java,"
 echo "  JNR) and system: the TAP's read/write, sendmmsg to the link, and the kernel work those calls carry"
 echo "  inline: for frames into the TAP the host's own IP/UDP receive, for frames out of the link the veth,"
 echo "  the bridge and the peer's receive. capacity = 1e9 / ns-per-frame: the frames/s the data path thread"
 echo "  would move with a CPU of its own (an estimate; on a busy machine it shares one)."
+echo "  the agent's own counters after the last round (drops by reason; kernel = its ring was full):"
 for config in agent agent-vnet base base-vnet; do
-  f=$WORK/status-$config.json
+  f=$WORK/status-$config.txt
   [ -s "$f" ] || continue
-  drops=$(grep -o '"drops":{[^}]*}' "$f" | sort | uniq -c | awk '{ $1 = ""; print }' | tr '\n' ' ')
-  echo "  $config drop counters (last round): ${drops:-none}"
+  echo "    $config:"
+  awk '/^ +counters / { sub(/^ +/, ""); print "      master " $0 } /^ +LINK +IFINDEX/ || /^[* ] +(primary|standby) / { print "      " $0 }' "$f" \
+    | cut -c1-160
 done
 echo "  load average at end: $(cut -d' ' -f1-3 /proc/loadavg); run took $(( $(date +%s) - started_at )) s"

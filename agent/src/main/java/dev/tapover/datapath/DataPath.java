@@ -44,6 +44,7 @@ public final class DataPath implements AutoCloseable {
     private static final int VNET = SoftwareOffload.VNET_HDR_LEN;
     /** A whole GSO/GRO frame: 64 KiB of IP packet, Ethernet and VLAN headers, the vnet header. */
     static final int SLOT_SIZE = 65536 + 512;
+    private static final long KERNEL_DROPS_PERIOD_NANOS = 1_000_000_000L;
 
     private final TapDevice tap;
     private final FrameFilter filter;
@@ -187,12 +188,18 @@ public final class DataPath implements AutoCloseable {
     }
 
     private void run() {
+        long nextKernelDrops = System.nanoTime() + KERNEL_DROPS_PERIOD_NANOS;
         try {
             while (running) {
                 poller.poll(250);
                 Runnable command;
                 while ((command = commands.poll()) != null) {
                     command.run();
+                }
+                long now = System.nanoTime();
+                if (now - nextKernelDrops >= 0) {
+                    nextKernelDrops = now + KERNEL_DROPS_PERIOD_NANOS;
+                    addKernelDrops();
                 }
                 if (frozen) {
                     continue;
@@ -442,20 +449,28 @@ public final class DataPath implements AutoCloseable {
         }
     }
 
-    /** Kernel-side drops of each port's socket since the last call, added to its counters. */
+    /**
+     * Adds each port's kernel-side drops (PACKET_STATISTICS: the ring or receive queue was full) to its
+     * counters now; the data path also does so by itself every second.
+     */
     public void collectKernelDrops() {
-        submit(() -> {
-            for (int slot = 1; slot < ports.length; slot++) {
-                LowerPort port = ports[slot];
-                if (port != null) {
-                    try {
-                        port.counters().dropped(DropReason.KERNEL, port.socket().statistics().drops());
-                    } catch (NativeException e) {
-                        LOG.debug("event=statistics-failed port={} error=\"{}\"", port, e.getMessage());
+        submit(this::addKernelDrops);
+    }
+
+    private void addKernelDrops() {
+        for (int slot = 1; slot < ports.length; slot++) {
+            LowerPort port = ports[slot];
+            if (port != null) {
+                try {
+                    long drops = port.socket().statistics().drops();
+                    if (drops > 0) {
+                        port.counters().dropped(DropReason.KERNEL, drops);
                     }
+                } catch (NativeException e) {
+                    LOG.debug("event=statistics-failed port={} error=\"{}\"", port, e.getMessage());
                 }
             }
-        });
+        }
     }
 
     /** Stops the thread and closes the ports (not the TAP: its owner decides). */
