@@ -9,9 +9,12 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.tapover.natives.FrameBatch;
+import dev.tapover.natives.Linux;
 import dev.tapover.natives.NativeException;
 import dev.tapover.natives.PacketSocket;
 import dev.tapover.natives.Poller;
+import dev.tapover.natives.RxRing;
 import dev.tapover.natives.TapDevice;
 
 /**
@@ -20,22 +23,44 @@ import dev.tapover.natives.TapDevice;
  * read and counted as drops. Ports are attached, detached and activated from any thread: changes are queued
  * and applied by the data path thread between batches, so a frame already read is always sent on the link
  * that is active at that moment, never lost in a switch.
+ *
+ * <p>Frames move in batches with as few system calls as the kernel allows: a link's frames are read in place
+ * from its PACKET_RX_RING (no system call; recvmmsg(2) batches if the ring is unavailable), one sendmmsg(2)
+ * sends up to {@link #BATCH} frames read from the TAP; the TAP itself (a character device) takes one read(2)
+ * or write(2) per frame. No allocation per frame. Each poll round takes at most one batch from each fd.
+ *
+ * <p>Every lower link is read and written with a virtio_net_hdr (PACKET_VNET_HDR), so checksum and
+ * segmentation offloads survive the trip. With a master that has a vnet header too (IFF_VNET_HDR, 10 bytes,
+ * offloads on: see {@link Master#create}), frames pass verbatim both ways: the host hands over TSO
+ * super-frames with partial checksums and the link's GRO/GSO frames reach the host whole. A master without
+ * one gets frames whose offloads were finished in software ({@link SoftwareOffload}); what it sends gets a
+ * zero header ("nothing to do").
  */
 public final class DataPath implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DataPath.class);
     /** Frames taken from one fd before looking at the others (fairness between directions). */
-    private static final int BATCH = 64;
+    static final int BATCH = 64;
     private static final int TAP_SLOT = 0;
-    private static final int BUFFER_SIZE = 65536 + 64;
+    private static final int VNET = SoftwareOffload.VNET_HDR_LEN;
+    /** A whole GSO/GRO frame: 64 KiB of IP packet, Ethernet and VLAN headers, the vnet header. */
+    static final int SLOT_SIZE = 65536 + 512;
+    private static final long KERNEL_DROPS_PERIOD_NANOS = 1_000_000_000L;
 
     private final TapDevice tap;
     private final FrameFilter filter;
-    private final int headerOffset;
+    /** Where frames read from the TAP start in a slot: 0 with a vnet header, else after a zero header. */
+    private final int tapOffset;
+    private final boolean tapVnet;
     private final LowerPort[] ports;
     private final Poller poller;
     private final PortCounters masterCounters = new PortCounters();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+    private final FrameBatch fromTap = new FrameBatch(BATCH, SLOT_SIZE);
+    private final FrameBatch fromLink = new FrameBatch(BATCH, SLOT_SIZE);
+    private final int[] txLengths = new int[BATCH];
+    private final FrameBatch scratch;
+    private final SoftwareOffload softwareOffload;
+    private final SoftwareOffload.SegmentSink segmentSink;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -46,15 +71,33 @@ public final class DataPath implements AutoCloseable {
     /**
      * @param tap          the master's open TAP queue (non-blocking)
      * @param masterMac    the master's MAC, for the receive filter
-     * @param vnetHeader   whether TAP and ports carry a 10-byte virtio_net_hdr before each frame
+     * @param vnetHeader   whether the TAP carries a 10-byte virtio_net_hdr before each frame (IFF_VNET_HDR)
      * @param maxPorts     how many lower links may be attached at once
      */
     public DataPath(TapDevice tap, byte[] masterMac, boolean vnetHeader, int maxPorts) throws NativeException {
+        if (vnetHeader != tap.hasVnetHeader()) {
+            throw new IllegalArgumentException("vnetHeader=" + vnetHeader + " but " + tap.description()
+                    + (tap.hasVnetHeader() ? " has" : " has no") + " vnet header");
+        }
+        if (vnetHeader && tap.vnetHeaderSize() != VNET) {
+            throw new IllegalArgumentException(tap.description() + " has a " + tap.vnetHeaderSize()
+                    + "-byte vnet header; the data path forwards 10-byte headers (TUNSETVNETHDRSZ 10)");
+        }
         this.tap = tap;
         this.filter = new FrameFilter(masterMac);
-        this.headerOffset = vnetHeader ? 10 : 0;
+        this.tapVnet = vnetHeader;
+        this.tapOffset = vnetHeader ? 0 : VNET;
         this.ports = new LowerPort[maxPorts + 1];
         this.poller = new Poller(maxPorts + 1);
+        if (vnetHeader) {
+            this.scratch = null;
+            this.softwareOffload = null;
+            this.segmentSink = null;
+        } else {
+            this.scratch = new FrameBatch(1, SLOT_SIZE);
+            this.softwareOffload = new SoftwareOffload(scratch.frames(), 0, SLOT_SIZE);
+            this.segmentSink = (buffer, offset, length) -> writeTap(scratch, 0, offset, length, length);
+        }
         poller.watch(TAP_SLOT, tap.fd());
         this.thread = new Thread(this::run, "datapath-" + tap.name());
         thread.setDaemon(true);
@@ -145,12 +188,18 @@ public final class DataPath implements AutoCloseable {
     }
 
     private void run() {
+        long nextKernelDrops = System.nanoTime() + KERNEL_DROPS_PERIOD_NANOS;
         try {
             while (running) {
                 poller.poll(250);
                 Runnable command;
                 while ((command = commands.poll()) != null) {
                     command.run();
+                }
+                long now = System.nanoTime();
+                if (now - nextKernelDrops >= 0) {
+                    nextKernelDrops = now + KERNEL_DROPS_PERIOD_NANOS;
+                    addKernelDrops();
                 }
                 if (frozen) {
                     continue;
@@ -172,102 +221,256 @@ public final class DataPath implements AutoCloseable {
         }
     }
 
+    /** Reads up to one batch from the TAP, then sends it on the link active now, with one sendmmsg. */
     private void drainTap() {
-        for (int i = 0; i < BATCH; i++) {
-            buffer.clear();
-            int n;
+        ByteBuffer frames = fromTap.frames();
+        int n = 0;
+        long bytes = 0;
+        while (n < BATCH) {
+            int length;
             try {
-                n = tap.read(buffer);
+                length = tap.read(fromTap, n, tapOffset);
             } catch (NativeException e) {
                 LOG.warn("event=tap-read-failed error=\"{}\"", e.getMessage());
-                return;
+                break;
             }
-            if (n == 0) {
-                return;
+            if (length == 0) {
+                break;
             }
-            masterCounters.received(n - headerOffset);
-            int slot = activeSlot;
-            LowerPort out = slot > 0 ? ports[slot] : null;
-            if (out == null) {
-                masterCounters.dropped(DropReason.NO_ACTIVE_LINK);
+            if (!tapVnet) {
+                int at = fromTap.offset(n);
+                frames.putLong(at, 0L); // virtio_net_hdr: no checksum to finish, not GSO
+                frames.putShort(at + 8, (short) 0);
+            }
+            int wire = length - (VNET - tapOffset);
+            bytes += wire;
+            txLengths[n] = wire;
+            fromTap.setLength(n, length + tapOffset);
+            n++;
+        }
+        if (n == 0) {
+            return;
+        }
+        masterCounters.received(n, bytes);
+        int slot = activeSlot;
+        LowerPort out = slot > 0 ? ports[slot] : null;
+        if (out == null) {
+            masterCounters.dropped(DropReason.NO_ACTIVE_LINK, n);
+            return;
+        }
+        send(out, n);
+    }
+
+    /** Sends slots 0..n-1 of {@link #fromTap}; a frame the link refuses is counted and skipped. */
+    private void send(LowerPort out, int n) {
+        PacketSocket socket = out.socket();
+        PortCounters counters = out.counters();
+        int from = 0;
+        while (from < n) {
+            int sent;
+            try {
+                sent = socket.send(fromTap, from, n - from);
+            } catch (NativeException e) {
+                counters.dropped(DropReason.LINK_ERROR);
+                from++;
                 continue;
             }
-            buffer.flip();
-            send(out, n);
+            if (sent == 0) {
+                counters.dropped(DropReason.TX_QUEUE_FULL);
+                from++;
+                continue;
+            }
+            long bytes = 0;
+            for (int i = from; i < from + sent; i++) {
+                bytes += txLengths[i];
+            }
+            counters.transmitted(sent, bytes);
+            from += sent;
         }
     }
 
-    private void send(LowerPort out, int length) {
+    /** Takes up to one batch of frames from a link; frames of the active link go into the TAP. */
+    private void drainPort(int slot, LowerPort port) {
         try {
-            if (out.socket().send(buffer) == 0) {
-                out.counters().dropped(DropReason.TX_QUEUE_FULL);
+            if (port.ring() != null) {
+                drainRing(slot, port, port.ring());
             } else {
-                out.counters().transmitted(length - headerOffset);
+                drainQueue(slot, port);
             }
         } catch (NativeException e) {
-            out.counters().dropped(DropReason.LINK_ERROR);
+            // ENETDOWN after the link went away: stop watching until the group re-attaches it.
+            port.counters().dropped(DropReason.LINK_ERROR);
+            poller.watch(slot, -1);
+            LOG.info("event=port-error port={} error=\"{}\"", port, e.getMessage());
         }
     }
 
-    private void drainPort(int slot, LowerPort port) {
-        PacketSocket socket = port.socket();
+    /** Frames in the port's receive ring: read in place, written into the TAP from the ring. */
+    private void drainRing(int slot, LowerPort port, RxRing ring) throws NativeException {
         PortCounters counters = port.counters();
-        for (int i = 0; i < BATCH; i++) {
-            buffer.clear();
-            int n;
-            try {
-                n = socket.receive(buffer);
-            } catch (NativeException e) {
-                // ENETDOWN is reported once when the link goes down (reading it clears the socket error); the
-                // socket works again when the link comes back up. A deleted link is detached by the group.
-                counters.dropped(DropReason.LINK_ERROR);
-                LOG.debug("event=port-error port={} error=\"{}\"", port, e.getMessage());
-                return;
+        boolean active = slot == activeSlot;
+        ByteBuffer memory = ring.memory();
+        int frames = 0;
+        long bytes = 0;
+        int inactive = 0;
+        while (frames < BATCH) {
+            int status = ring.status();
+            if ((status & Linux.TP_STATUS_USER) == 0) {
+                break;
             }
-            if (n == 0) {
-                return;
+            int length = ring.length();
+            frames++;
+            bytes += length;
+            if ((status & Linux.TP_STATUS_COPY) != 0) {
+                // Longer than a slot: the whole frame (vnet header first) waits in the socket's queue.
+                int n = port.socket().receive(fromLink, 0);
+                ring.release();
+                if (!active) {
+                    inactive++;
+                } else if (n < VNET || n > SLOT_SIZE) {
+                    counters.dropped(DropReason.TRUNCATED);
+                } else {
+                    int verdict = admit(counters, fromLink.frames(), 0, n);
+                    if (verdict == WRITE_WITH_HEADER) {
+                        writeTap(fromLink, 0, 0, n, n - VNET);
+                    } else if (verdict == WRITE_FRAME) {
+                        writeTap(fromLink, 0, VNET, n - VNET, n - VNET);
+                    }
+                }
+                continue;
             }
-            counters.received(n - headerOffset);
-            if (n > BUFFER_SIZE) {
+            if (!active) {
+                inactive++;
+            } else if (ring.snapLength() < length) {
+                counters.dropped(DropReason.TRUNCATED); // no room left to copy it whole (receive buffer full)
+            } else {
+                int at = ring.frameOffset() - VNET;
+                int verdict = admit(counters, memory, at, length + VNET);
+                if (verdict == WRITE_WITH_HEADER) {
+                    writeTap(ring, at, length + VNET, length);
+                } else if (verdict == WRITE_FRAME) {
+                    writeTap(ring, at + VNET, length, length);
+                }
+            }
+            ring.release();
+        }
+        if (frames > 0) {
+            counters.received(frames, bytes);
+            if (inactive > 0) {
+                counters.dropped(DropReason.INACTIVE_LINK, inactive);
+            }
+        }
+    }
+
+    /** Up to one batch from the port's receive queue with one recvmmsg (a port without a ring). */
+    private void drainQueue(int slot, LowerPort port) throws NativeException {
+        PortCounters counters = port.counters();
+        int n = port.socket().receive(fromLink);
+        if (n == 0) {
+            return;
+        }
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            bytes += fromLink.length(i) - VNET;
+        }
+        counters.received(n, bytes);
+        if (slot != activeSlot) {
+            counters.dropped(DropReason.INACTIVE_LINK, n);
+            return;
+        }
+        ByteBuffer frames = fromLink.frames();
+        for (int i = 0; i < n; i++) {
+            int length = fromLink.length(i);
+            if (length > SLOT_SIZE || length < VNET) {
                 counters.dropped(DropReason.TRUNCATED);
                 continue;
             }
-            if (slot != activeSlot) {
-                counters.dropped(DropReason.INACTIVE_LINK);
-                continue;
-            }
-            DropReason verdict = filter.classify(buffer, headerOffset, n - headerOffset);
-            if (verdict != null) {
-                counters.dropped(verdict);
-                continue;
-            }
-            buffer.flip();
-            try {
-                if (tap.write(buffer) == 0) {
-                    masterCounters.dropped(DropReason.TAP_QUEUE_FULL);
-                } else {
-                    masterCounters.transmitted(n - headerOffset);
-                }
-            } catch (NativeException e) {
-                masterCounters.dropped(DropReason.LINK_ERROR);
+            int verdict = admit(counters, frames, fromLink.offset(i), length);
+            if (verdict == WRITE_WITH_HEADER) {
+                writeTap(fromLink, i, 0, length, length - VNET);
+            } else if (verdict == WRITE_FRAME) {
+                writeTap(fromLink, i, VNET, length - VNET, length - VNET);
             }
         }
     }
 
-    /** Kernel-side drops of each port's socket since the last call, added to its counters. */
+    /** {@link #admit}: write the vnet header and the frame (the TAP has a vnet header). */
+    private static final int WRITE_WITH_HEADER = 0;
+    /** {@link #admit}: write the frame alone (a plain TAP; offloads, if any, are finished). */
+    private static final int WRITE_FRAME = 1;
+    /** {@link #admit}: nothing left to write (dropped and counted, or written as segments). */
+    private static final int DONE = 2;
+
+    /**
+     * The receive decision for a frame of the active link whose vnet header starts at {@code at}
+     * ({@code length} bytes with the header): the filter, then, for a plain TAP, the software offloads.
+     */
+    private int admit(PortCounters counters, ByteBuffer frames, int at, int length) {
+        DropReason verdict = filter.classify(frames, at + VNET, length - VNET);
+        if (verdict != null) {
+            counters.dropped(verdict);
+            return DONE;
+        }
+        if (tapVnet) {
+            return WRITE_WITH_HEADER;
+        }
+        int prepared = softwareOffload.prepare(frames, at, length, segmentSink);
+        if (prepared == SoftwareOffload.IN_PLACE) {
+            return WRITE_FRAME;
+        }
+        if (prepared == SoftwareOffload.UNSUPPORTED) {
+            counters.dropped(DropReason.OFFLOAD_UNSUPPORTED);
+        }
+        return DONE;
+    }
+
+    /** Writes one frame into the TAP; {@code wireLength} is the frame without any vnet header. */
+    private void writeTap(FrameBatch batch, int slot, int offset, int length, int wireLength) {
+        try {
+            countTapWrite(tap.write(batch, slot, offset, length), wireLength);
+        } catch (NativeException e) {
+            masterCounters.dropped(DropReason.LINK_ERROR);
+        }
+    }
+
+    private void writeTap(RxRing ring, int offset, int length, int wireLength) {
+        try {
+            countTapWrite(tap.write(ring, offset, length), wireLength);
+        } catch (NativeException e) {
+            masterCounters.dropped(DropReason.LINK_ERROR);
+        }
+    }
+
+    private void countTapWrite(int written, int wireLength) {
+        if (written == 0) {
+            masterCounters.dropped(DropReason.TAP_QUEUE_FULL);
+        } else {
+            masterCounters.transmitted(wireLength);
+        }
+    }
+
+    /**
+     * Adds each port's kernel-side drops (PACKET_STATISTICS: the ring or receive queue was full) to its
+     * counters now; the data path also does so by itself every second.
+     */
     public void collectKernelDrops() {
-        submit(() -> {
-            for (int slot = 1; slot < ports.length; slot++) {
-                LowerPort port = ports[slot];
-                if (port != null) {
-                    try {
-                        port.counters().dropped(DropReason.KERNEL, port.socket().statistics().drops());
-                    } catch (NativeException e) {
-                        LOG.debug("event=statistics-failed port={} error=\"{}\"", port, e.getMessage());
+        submit(this::addKernelDrops);
+    }
+
+    private void addKernelDrops() {
+        for (int slot = 1; slot < ports.length; slot++) {
+            LowerPort port = ports[slot];
+            if (port != null) {
+                try {
+                    long drops = port.socket().statistics().drops();
+                    if (drops > 0) {
+                        port.counters().dropped(DropReason.KERNEL, drops);
                     }
+                } catch (NativeException e) {
+                    LOG.debug("event=statistics-failed port={} error=\"{}\"", port, e.getMessage());
                 }
             }
-        });
+        }
     }
 
     /** Stops the thread and closes the ports (not the TAP: its owner decides). */

@@ -17,6 +17,12 @@ public enum DropReason {
     TX_QUEUE_FULL("tx-queue-full"),
     /** The lower link refused the frame (ENETDOWN, ENXIO after deletion, ...). */
     LINK_ERROR("link-error"),
+    /**
+     * A frame from a link needed an offload the master cannot take (the master has no vnet header) and
+     * the data path cannot do in software (a GSO type other than TCP or UDP segmentation, or a malformed
+     * header).
+     */
+    OFFLOAD_UNSUPPORTED("offload-unsupported"),
     /** The frame was longer than the receive buffer. */
     TRUNCATED("truncated"),
     /** Dropped by the kernel before the agent could read it (PACKET_STATISTICS tp_drops). */

@@ -2,40 +2,102 @@
 package dev.tapover.datapath;
 
 import dev.tapover.natives.NativeException;
+import dev.tapover.natives.NetDevice;
 import dev.tapover.natives.PacketSocket;
+import dev.tapover.natives.RxRing;
 
 /**
  * A lower link opened for the data path. The socket joins promiscuous mode (a packet membership, undone by
  * the kernel when the socket closes), because frames for the master's MAC are not for the link's own MAC;
- * the link keeps its own MAC, so its own stack never claims the master's.
+ * the link keeps its own MAC, so its own stack never claims the master's. It always carries a
+ * virtio_net_hdr (PACKET_VNET_HDR): without one the kernel would hand over frames with unfinished
+ * checksums and GSO super-frames with no way to tell (see {@link SoftwareOffload}).
+ *
+ * <p>Frames are received through a PACKET_RX_RING mapped into the agent: the kernel copies each frame into a
+ * slot (in softirq, on the CPU that received it) and the data path reads it in place and writes it into the
+ * TAP from there, so a frame costs the data path no receive system call and no copy of its own. Slots
+ * hold an MTU-sized frame; a longer one (a GSO/GRO super-frame) comes whole through the socket's queue.
+ * If the ring cannot be mapped the port falls back to recvmmsg(2) batches.
  */
 public final class LowerPort implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LowerPort.class);
+
+    /** Ring memory per link: 4096 slots of 2 KiB for a 1500-byte MTU. */
+    static final int RING_BYTES = 8 << 20;
+
     private final String role;
     private final PacketSocket socket;
     private final PortCounters counters;
+    private final RxRing ring;
 
-    private LowerPort(String role, PacketSocket socket, PortCounters counters) {
+    private LowerPort(String role, PacketSocket socket, PortCounters counters, RxRing ring) {
         this.role = role;
         this.socket = socket;
         this.counters = counters;
+        this.ring = ring;
     }
 
     /** Opens {@code ifname} (ifindex {@code ifindex}) for role {@code role}; counters survive re-opens. */
-    public static LowerPort open(String role, String ifname, int ifindex, PortCounters counters,
-                                 boolean vnetHeader) throws NativeException {
+    public static LowerPort open(String role, String ifname, int ifindex, PortCounters counters)
+            throws NativeException {
+        return open(role, ifname, ifindex, counters, ReceiveMode.RING);
+    }
+
+    /** How a port receives: a mapped ring (the default), or recvmmsg batches (the fallback; tests). */
+    enum ReceiveMode { RING, RECVMMSG }
+
+    static LowerPort open(String role, String ifname, int ifindex, PortCounters counters, ReceiveMode mode)
+            throws NativeException {
         PacketSocket socket = PacketSocket.open(ifname, ifindex);
         try {
             socket.setPromiscuous(true);
-            if (vnetHeader) {
-                socket.enableVnetHeader();
-            }
-            socket.setReceiveBufferSize(4 << 20);
+            socket.enableVnetHeader();
+            // Room for a burst of 64 KiB GSO frames (ring: those alone), or ~10k small ones, while busy.
+            socket.setReceiveBufferSize(8 << 20);
             socket.setSendBufferSize(4 << 20);
-            return new LowerPort(role, socket, counters);
+            RxRing rxRing = null;
+            if (mode == ReceiveMode.RING) {
+                int frameSize = ringFrameSize(ifname);
+                try {
+                    rxRing = socket.mapRxRing(frameSize, RING_BYTES / frameSize);
+                } catch (NativeException e) {
+                    LOG.warn("event=rx-ring-unavailable link={} error=\"{}\" fallback=recvmmsg", ifname, e.getMessage());
+                }
+            }
+            return new LowerPort(role, socket, counters, rxRing);
         } catch (NativeException | RuntimeException e) {
             socket.close();
             throw e;
         }
+    }
+
+    /**
+     * The form of earlier versions: the port carries a vnet header whatever {@code vnetHeader} says (the
+     * data path adapts to the master), so this is {@link #open(String, String, int, PortCounters)}.
+     */
+    @Deprecated
+    public static LowerPort open(String role, String ifname, int ifindex, PortCounters counters,
+                                 boolean vnetHeader) throws NativeException {
+        return open(role, ifname, ifindex, counters);
+    }
+
+    /**
+     * A power-of-two slot that holds the link's MTU-sized frame after the ring's own header (76 bytes with
+     * the vnet header) and a VLAN tag: 2 KiB up to an MTU of 1950, more for jumbo frames.
+     */
+    static int ringFrameSize(String ifname) {
+        int mtu;
+        try {
+            mtu = NetDevice.mtu(ifname);
+        } catch (NativeException e) {
+            mtu = 1500;
+        }
+        int needed = 76 + 18 + mtu;
+        int size = 2048;
+        while (size < needed && size < 65536) {
+            size <<= 1;
+        }
+        return size;
     }
 
     public String role() {
@@ -52,6 +114,11 @@ public final class LowerPort implements AutoCloseable {
 
     PacketSocket socket() {
         return socket;
+    }
+
+    /** The receive ring, or null when the port receives with recvmmsg. */
+    RxRing ring() {
+        return ring;
     }
 
     public PortCounters counters() {

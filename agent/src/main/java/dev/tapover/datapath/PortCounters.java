@@ -20,6 +20,17 @@ public final class PortCounters {
         counts.lazySet(RX_BYTES, counts.get(RX_BYTES) + bytes);
     }
 
+    /** {@code frames} frames of {@code bytes} bytes in all (one update per batch). */
+    void received(int frames, long bytes) {
+        counts.lazySet(RX_FRAMES, counts.get(RX_FRAMES) + frames);
+        counts.lazySet(RX_BYTES, counts.get(RX_BYTES) + bytes);
+    }
+
+    void transmitted(int frames, long bytes) {
+        counts.lazySet(TX_FRAMES, counts.get(TX_FRAMES) + frames);
+        counts.lazySet(TX_BYTES, counts.get(TX_BYTES) + bytes);
+    }
+
     void transmitted(int bytes) {
         counts.lazySet(TX_FRAMES, counts.get(TX_FRAMES) + 1);
         counts.lazySet(TX_BYTES, counts.get(TX_BYTES) + bytes);

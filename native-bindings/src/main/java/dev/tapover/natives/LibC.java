@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.intptr_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
@@ -23,6 +24,15 @@ public interface LibC {
     @ssize_t long read(int fd, ByteBuffer buf, @size_t long count);
 
     @ssize_t long write(int fd, ByteBuffer buf, @size_t long count);
+
+    /**
+     * read(2) into native memory at address {@code buf}: the data path's form. All-primitive signatures take
+     * JNR's fast invoker (no buffer marshalling per call); {@link FrameBatch} owns the memory.
+     */
+    @ssize_t long read(int fd, @intptr_t long buf, @size_t long count);
+
+    /** write(2) from native memory at address {@code buf} (see the address form of read). */
+    @ssize_t long write(int fd, @intptr_t long buf, @size_t long count);
 
     int ioctl(int fd, long request, Pointer arg);
 
@@ -53,15 +63,32 @@ public interface LibC {
 
     @ssize_t long recv(int sockfd, ByteBuffer buf, @size_t long len, int flags);
 
+    /** recv(2) into native memory at address {@code buf}. */
+    @ssize_t long recv(int sockfd, @intptr_t long buf, @size_t long len, int flags);
+
     @ssize_t long sendmsg(int sockfd, Pointer msg, int flags);
 
     @ssize_t long recvmsg(int sockfd, Pointer msg, int flags);
+
+    /** recvmmsg(2) over a struct mmsghdr array at address {@code msgvec}; {@code timeout} 0 = NULL. */
+    int recvmmsg(int sockfd, @intptr_t long msgvec, int vlen, int flags, @intptr_t long timeout);
+
+    /** sendmmsg(2) over a struct mmsghdr array at address {@code msgvec}. */
+    int sendmmsg(int sockfd, @intptr_t long msgvec, int vlen, int flags);
 
     int setsockopt(int sockfd, int level, int optname, Pointer optval, int optlen);
 
     int getsockopt(int sockfd, int level, int optname, Pointer optval, Pointer optlen);
 
     int poll(Pointer fds, @size_t long nfds, int timeout);
+
+    /**
+     * mmap(2); the address, or -1 (MAP_FAILED). Declared with a Pointer: JNR 2.2's all-primitive fast path
+     * passes a sixth argument wrong (glibc then sees a misaligned offset and answers EINVAL).
+     */
+    Pointer mmap(Pointer addr, @size_t long length, int prot, int flags, int fd, long offset);
+
+    int munmap(@intptr_t long addr, @size_t long length);
 
     int eventfd(int initval, int flags);
 

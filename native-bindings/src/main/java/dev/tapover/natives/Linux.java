@@ -44,6 +44,14 @@ public final class Linux {
     public static final int PACKET_STATISTICS = 6;
     public static final int PACKET_VNET_HDR = 15;
     public static final int PACKET_IGNORE_OUTGOING = 23;
+    public static final int PACKET_RX_RING = 5;
+    public static final int PACKET_COPY_THRESH = 7;
+    public static final int PACKET_VERSION = 10;
+    public static final int TPACKET_V2 = 1;
+    public static final int TP_STATUS_KERNEL = 0;
+    public static final int TP_STATUS_USER = 1;
+    public static final int TP_STATUS_COPY = 2;
+    public static final int TP_STATUS_LOSING = 4;
     public static final int PACKET_MR_PROMISC = 1;
 
     // netlink.h
@@ -68,11 +76,28 @@ public final class Linux {
     public static final int TUNSETIFF = 0x400454ca;
     public static final int TUNGETIFF = 0x800454d2;
     public static final int TUNSETOFFLOAD = 0x400454d0;
+    public static final int TUNGETVNETHDRSZ = 0x800454d7;
     public static final int TUNSETVNETHDRSZ = 0x400454d8;
     public static final int TUNSETCARRIER = 0x400454e2;
     public static final int TUN_F_CSUM = 0x01;
     public static final int TUN_F_TSO4 = 0x02;
     public static final int TUN_F_TSO6 = 0x04;
+    public static final int TUN_F_TSO_ECN = 0x08;
+    public static final int TUN_F_UFO = 0x10;
+    public static final int TUN_F_USO4 = 0x20;
+    public static final int TUN_F_USO6 = 0x40;
+    public static final int TUNGETFEATURES = 0x800454cf;
+
+    // virtio_net.h: struct virtio_net_hdr, the 10-byte header of IFF_VNET_HDR and PACKET_VNET_HDR
+    public static final int VIRTIO_NET_HDR_LEN = 10;
+    public static final int VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+    public static final int VIRTIO_NET_HDR_F_DATA_VALID = 2;
+    public static final int VIRTIO_NET_HDR_GSO_NONE = 0;
+    public static final int VIRTIO_NET_HDR_GSO_TCPV4 = 1;
+    public static final int VIRTIO_NET_HDR_GSO_UDP = 3;
+    public static final int VIRTIO_NET_HDR_GSO_TCPV6 = 4;
+    public static final int VIRTIO_NET_HDR_GSO_UDP_L4 = 5;
+    public static final int VIRTIO_NET_HDR_GSO_ECN = 0x80;
 
     // sockios.h
     public static final int SIOCGIFFLAGS = 0x8913;
@@ -93,6 +118,11 @@ public final class Linux {
     public static final short POLLNVAL = 0x20;
     public static final int EFD_NONBLOCK = 0x800;
     public static final int EFD_CLOEXEC = 0x80000;
+
+    // mman.h
+    public static final int PROT_READ = 0x1;
+    public static final int PROT_WRITE = 0x2;
+    public static final int MAP_SHARED = 0x01;
 
     // stat.h
     public static final int S_IFMT = 0xF000;

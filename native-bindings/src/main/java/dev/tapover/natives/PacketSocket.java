@@ -20,9 +20,12 @@ public final class PacketSocket extends FileHandle {
     private static final int SOCKADDR_LL_SIZE = 20;
     private static final int PACKET_MREQ_SIZE = 16;
 
+    private static final int RING_BLOCK_SIZE = 1 << 16;
+
     private final String ifname;
     private final int ifindex;
     private boolean promiscuous;
+    private volatile RxRing rxRing;
 
     private PacketSocket(int fd, String ifname, int ifindex) {
         super(fd, "packet socket on \"" + ifname + "\"");
@@ -94,6 +97,44 @@ public final class PacketSocket extends FileHandle {
                 description());
     }
 
+    /**
+     * Switches reception to a PACKET_RX_RING (TPACKET_V2) of {@code frameCount} slots of {@code frameSize}
+     * bytes (a power of two, 256..65536), mapped into this process; frames longer than a slot come through
+     * the receive queue instead (PACKET_COPY_THRESH, see {@link RxRing}). Call after
+     * {@link #enableVnetHeader()}, which the kernel refuses once a ring exists. The ring goes with the socket.
+     */
+    public RxRing mapRxRing(int frameSize, int frameCount) throws NativeException {
+        if (Integer.bitCount(frameSize) != 1 || frameSize < 256 || frameSize > RING_BLOCK_SIZE) {
+            throw new IllegalArgumentException("ring frame size " + frameSize + " (a power of two, 256..65536)");
+        }
+        if (rxRing != null) {
+            throw new IllegalStateException(description() + " already has a receive ring");
+        }
+        int perBlock = RING_BLOCK_SIZE / frameSize;
+        int blocks = Math.max(1, (frameCount + perBlock - 1) / perBlock);
+        int frames = blocks * perBlock;
+        int fd = requireOpen();
+        SocketOptions.setInt(fd, Linux.SOL_PACKET, Linux.PACKET_VERSION, Linux.TPACKET_V2, "PACKET_VERSION",
+                description());
+        SocketOptions.setInt(fd, Linux.SOL_PACKET, Linux.PACKET_COPY_THRESH, 1, "PACKET_COPY_THRESH", description());
+        Pointer req = Native.allocate(16);
+        req.putInt(0, RING_BLOCK_SIZE);
+        req.putInt(4, blocks);
+        req.putInt(8, frameSize);
+        req.putInt(12, frames);
+        Errors.check(Native.LIBC.setsockopt(fd, Linux.SOL_PACKET, Linux.PACKET_RX_RING, req, 16),
+                "setsockopt(PACKET_RX_RING)", description());
+        long size = (long) RING_BLOCK_SIZE * blocks;
+        Pointer mapped = Native.LIBC.mmap(null, size, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, fd, 0L);
+        long address = mapped == null ? -1L : mapped.address();
+        if (address == -1L || address == 0L) {
+            throw Errors.failure("mmap(PACKET_RX_RING)", description());
+        }
+        RxRing ring = new RxRing(address, size, frameSize, frames);
+        rxRing = ring;
+        return ring;
+    }
+
     public void setReceiveBufferSize(int bytes) throws NativeException {
         SocketOptions.setReceiveBuffer(requireOpen(), bytes, description());
     }
@@ -125,8 +166,79 @@ public final class PacketSocket extends FileHandle {
         return Io.advance(buf, n, "recv", description());
     }
 
+    /**
+     * Receives up to {@code batch.count()} frames with one recvmmsg(2), into slots 0, 1, ...; the length of
+     * each is {@link FrameBatch#length(int)} (larger than the slot if the frame was truncated).
+     *
+     * @return how many frames were received, 0 when none is queued
+     */
+    public int receive(FrameBatch batch) throws NativeException {
+        batch.resetLengths(batch.count());
+        int n = Native.LIBC.recvmmsg(requireOpen(), batch.vectorAddress(0), batch.count(), Linux.MSG_TRUNC, 0L);
+        if (n < 0) {
+            int errno = Errors.lastErrno();
+            if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
+                return 0;
+            }
+            throw Errors.failure("recvmmsg", description(), errno);
+        }
+        return n;
+    }
+
+    /**
+     * Receives one frame from the receive queue (with a ring: the whole of a TP_STATUS_COPY frame) into
+     * slot {@code slot}.
+     *
+     * @return the frame length (larger than the slot if truncated), or 0 when none is queued
+     */
+    public int receive(FrameBatch batch, int slot) throws NativeException {
+        long n = Native.LIBC.recv(requireOpen(), batch.address(slot, 0), batch.slotSize(), Linux.MSG_TRUNC);
+        if (n < 0) {
+            int errno = Errors.lastErrno();
+            if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
+                return 0;
+            }
+            throw Errors.failure("recv", description(), errno);
+        }
+        return (int) n;
+    }
+
+    /**
+     * Sends slots {@code from .. from+count-1} (each {@link FrameBatch#setLength(int, int)} bytes from its
+     * start) with one sendmmsg(2). The kernel stops at the first frame it refuses: the caller resends from
+     * there, and a frame refused first is reported as 0 (queue full: EAGAIN, or ENOBUFS, which means the
+     * frame was dropped on its way out) or as an exception (any other error).
+     *
+     * @return how many frames, from {@code from} on, were sent; 0 when the first one met a full queue
+     */
+    public int send(FrameBatch batch, int from, int count) throws NativeException {
+        if (from < 0 || count < 1 || from + count > batch.count()) {
+            throw new IndexOutOfBoundsException("slots " + from + "+" + count + " of " + batch.count());
+        }
+        int n = Native.LIBC.sendmmsg(requireOpen(), batch.vectorAddress(from), count, 0);
+        if (n < 0) {
+            int errno = Errors.lastErrno();
+            if (errno == Errno.EAGAIN || errno == Errno.ENOBUFS || errno == Errno.EINTR) {
+                return 0;
+            }
+            throw Errors.failure("sendmmsg", description(), errno);
+        }
+        return n;
+    }
+
     /** Frames received and dropped by the kernel for this socket since the last call (PACKET_STATISTICS). */
     public record Statistics(long packets, long drops) {
+    }
+
+    /** Unmaps the receive ring, if any, and closes the socket. */
+    @Override
+    public void close() {
+        RxRing ring = rxRing;
+        rxRing = null;
+        if (ring != null && isOpen()) {
+            ring.unmap();
+        }
+        super.close();
     }
 
     /** Reads and resets the kernel's per-socket counters. */

@@ -123,6 +123,22 @@ public final class TapDevice extends FileHandle {
                 description());
     }
 
+    /** TUNGETVNETHDRSZ: the vnet header size in effect (meaningful with IFF_VNET_HDR). */
+    public int vnetHeaderSize() throws NativeException {
+        Pointer value = Native.allocate(4);
+        Errors.check(Native.LIBC.ioctl(requireOpen(), Linux.TUNGETVNETHDRSZ, value), "ioctl(TUNGETVNETHDRSZ)",
+                description());
+        return value.getInt(0);
+    }
+
+    /** TUNGETFEATURES: the IFF_* flags this kernel's TUN driver supports. */
+    public int features() throws NativeException {
+        Pointer value = Native.allocate(4);
+        Errors.check(Native.LIBC.ioctl(requireOpen(), Linux.TUNGETFEATURES, value), "ioctl(TUNGETFEATURES)",
+                description());
+        return value.getInt(0);
+    }
+
     public void setMac(byte[] mac) throws NativeException {
         NetDevice.setMac(name, mac);
     }
@@ -147,6 +163,47 @@ public final class TapDevice extends FileHandle {
     public int read(ByteBuffer buf) throws NativeException {
         long n = Native.LIBC.read(requireOpen(), buf, buf.remaining());
         return Io.advance(buf, n, "read", description());
+    }
+
+    /**
+     * Reads one frame into slot {@code slot} of {@code batch}, starting {@code offset} bytes into the slot.
+     *
+     * @return the frame length, or 0 when no frame is queued
+     */
+    public int read(FrameBatch batch, int slot, int offset) throws NativeException {
+        long n = Native.LIBC.read(requireOpen(), batch.address(slot, offset), batch.slotSize() - offset);
+        return result(n, "read");
+    }
+
+    /**
+     * Writes {@code length} bytes of slot {@code slot}, from {@code offset} on, as one frame.
+     *
+     * @return {@code length}, or 0 when the queue is full (the frame was not taken)
+     */
+    public int write(FrameBatch batch, int slot, int offset, int length) throws NativeException {
+        if (length > batch.slotSize() - offset) {
+            throw new IndexOutOfBoundsException(length + " bytes from offset " + offset + " of a "
+                    + batch.slotSize() + "-byte slot");
+        }
+        long n = Native.LIBC.write(requireOpen(), batch.address(slot, offset), length);
+        return result(n, "write");
+    }
+
+    /** Writes {@code length} bytes of a packet socket's receive ring, from {@code offset} on, as one frame. */
+    public int write(RxRing ring, int offset, int length) throws NativeException {
+        long n = Native.LIBC.write(requireOpen(), ring.address(offset, length), length);
+        return result(n, "write");
+    }
+
+    private int result(long n, String call) throws NativeException {
+        if (n < 0) {
+            int errno = Errors.lastErrno();
+            if (errno == Errno.EAGAIN || errno == Errno.EINTR) {
+                return 0;
+            }
+            throw Errors.failure(call, description(), errno);
+        }
+        return (int) n;
     }
 
     /**

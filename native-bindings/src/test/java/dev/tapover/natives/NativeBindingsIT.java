@@ -88,6 +88,159 @@ class NativeBindingsIT {
                 "a non-persistent TAP disappears with its last fd");
     }
 
+    /** Reads the TAP until a frame of ethertype 0x88b5 comes (the host may emit DAD/RS frames first). */
+    private static int readExperimental(TapDevice tap, FrameBatch batch, int slot, int offset) throws Exception {
+        for (int tries = 0; tries < 50; tries++) {
+            awaitReadable(tap.fd());
+            int n = tap.read(batch, slot, offset);
+            if (n > 0 && batch.frames().getShort(batch.offset(slot) + offset + 12) == (short) 0x88b5) {
+                return n;
+            }
+        }
+        throw new AssertionError("no 0x88b5 frame on " + tap.name());
+    }
+
+    @Test
+    void batchesMoveSeveralFramesPerCallBothWays() throws Exception {
+        try (TapDevice tap = TapDevice.open("tovtap5", false)) {
+            tap.setMac(TAP_MAC);
+            tap.setUp(true);
+            try (PacketSocket socket = PacketSocket.open("tovtap5")) {
+                FrameBatch out = new FrameBatch(4, 2048);
+                for (int i = 0; i < 3; i++) {
+                    out.frames().put(out.offset(i), frame("batch frame " + i), 0, 60);
+                    out.setLength(i, 60);
+                }
+                assertEquals(3, socket.send(out, 0, 3), "one sendmmsg, three frames");
+                FrameBatch in = new FrameBatch(4, 2048);
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(60, readExperimental(tap, in, i, 0));
+                    assertArrayEquals(bytes(frame("batch frame " + i), 60), slice(in, i, 0, 60));
+                }
+                // Into the TAP one write per frame (a character device), out of the socket one recvmmsg.
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(60, tap.write(in, i, 0, 60));
+                }
+                awaitReadable(socket.fd());
+                FrameBatch received = new FrameBatch(8, 2048);
+                int n = socket.receive(received);
+                assertEquals(3, n);
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(60, received.length(i));
+                    assertArrayEquals(bytes(frame("batch frame " + i), 60), slice(received, i, 0, 60));
+                }
+                assertEquals(0, socket.receive(received), "nothing queued: 0, not an exception");
+            }
+        }
+    }
+
+    @Test
+    void truncatedFrameReportsItsFullLengthInABatch() throws Exception {
+        try (TapDevice tap = TapDevice.open("tovtap6", false)) {
+            tap.setMac(TAP_MAC);
+            tap.setUp(true);
+            try (PacketSocket socket = PacketSocket.open("tovtap6")) {
+                FrameBatch big = new FrameBatch(1, 1024);
+                big.frames().put(0, frame("long"), 0, 60);
+                assertEquals(1000, tap.write(big, 0, 0, 1000));
+                awaitReadable(socket.fd());
+                FrameBatch small = new FrameBatch(2, 128);
+                assertEquals(1, socket.receive(small));
+                assertEquals(1000, small.length(0), "MSG_TRUNC: the real length, larger than the slot");
+            }
+        }
+    }
+
+    @Test
+    void vnetHeaderTapTakesOffloadsAndPacketSocketCarriesTheHeader() throws Exception {
+        try (TapDevice tap = TapDevice.open("tovtap7", true)) {
+            assertTrue((tap.features() & Linux.IFF_VNET_HDR) != 0);
+            tap.setVnetHeaderSize(Linux.VIRTIO_NET_HDR_LEN);
+            assertEquals(10, tap.vnetHeaderSize());
+            tap.setOffload(Linux.TUN_F_CSUM | Linux.TUN_F_TSO4 | Linux.TUN_F_TSO6);
+            tap.setMac(TAP_MAC);
+            tap.setUp(true);
+            assertTrue(TestNamespace.sh("ethtool", "-k", "tovtap7").contains("tcp-segmentation-offload: on"),
+                    "TUNSETOFFLOAD turns TSO on for the host's stack");
+            try (PacketSocket socket = PacketSocket.open("tovtap7")) {
+                socket.enableVnetHeader();
+                // A frame with a zero vnet header written to the TAP reaches the socket with a zero header.
+                FrameBatch out = new FrameBatch(1, 2048);
+                out.frames().put(out.offset(0) + 10, frame("vnet"), 0, 60);
+                assertEquals(70, tap.write(out, 0, 0, 70));
+                awaitReadable(socket.fd());
+                FrameBatch in = new FrameBatch(2, 2048);
+                assertEquals(1, socket.receive(in));
+                assertEquals(70, in.length(0));
+                assertArrayEquals(new byte[10], slice(in, 0, 0, 10));
+                assertArrayEquals(bytes(frame("vnet"), 60), slice(in, 0, 10, 60));
+            }
+        }
+    }
+
+    @Test
+    void rxRingHoldsFramesInPlaceAndSendsLongOnesThroughTheQueue() throws Exception {
+        try (TapDevice tap = TapDevice.open("tovtap8", false)) {
+            tap.setMac(TAP_MAC);
+            tap.setUp(true);
+            try (PacketSocket socket = PacketSocket.open("tovtap8")) {
+                socket.enableVnetHeader();
+                RxRing ring = socket.mapRxRing(2048, 64);
+                assertEquals(64, ring.frames());
+                assertFalse(ring.ready(), "an empty ring");
+                FrameBatch out = new FrameBatch(1, 4096);
+                out.frames().put(0, frame("ring 0"), 0, 60);
+                assertEquals(60, tap.write(out, 0, 0, 60));
+                out.frames().put(0, frame("ring 1 long"), 0, 60);
+                assertEquals(3000, tap.write(out, 0, 0, 3000));
+                out.frames().put(0, frame("ring 2"), 0, 60);
+                assertEquals(60, tap.write(out, 0, 0, 60));
+                awaitReadable(socket.fd());
+
+                assertTrue(ring.ready());
+                assertEquals(60, ring.length());
+                assertEquals(60, ring.snapLength());
+                assertEquals(0, ring.status() & Linux.TP_STATUS_COPY);
+                byte[] got = new byte[60];
+                ring.memory().get(ring.frameOffset(), got);
+                assertArrayEquals(bytes(frame("ring 0"), 60), got);
+                byte[] header = new byte[10];
+                ring.memory().get(ring.frameOffset() - 10, header);
+                assertArrayEquals(new byte[10], header, "the vnet header sits just before the frame");
+                // Back into the TAP straight from the ring, and seen again by the socket.
+                assertEquals(60, tap.write(ring, ring.frameOffset(), 60));
+                ring.release();
+
+                assertTrue(ring.ready());
+                assertEquals(3000, ring.length());
+                assertTrue(ring.snapLength() < 3000);
+                assertTrue((ring.status() & Linux.TP_STATUS_COPY) != 0, "too long for a slot: copied to the queue");
+                FrameBatch whole = new FrameBatch(1, 4096);
+                assertEquals(3010, socket.receive(whole, 0), "vnet header + the whole frame from the queue");
+                assertArrayEquals(bytes(frame("ring 1 long"), 60), slice(whole, 0, 10, 60));
+                ring.release();
+
+                assertTrue(ring.ready());
+                ring.memory().get(ring.frameOffset(), got);
+                assertArrayEquals(bytes(frame("ring 2"), 60), got);
+                ring.release();
+
+                awaitReadable(socket.fd());
+                assertTrue(ring.ready(), "the frame written from the ring came round again");
+                ring.memory().get(ring.frameOffset(), got);
+                assertArrayEquals(bytes(frame("ring 0"), 60), got);
+                ring.release();
+                assertFalse(ring.ready());
+            }
+        }
+    }
+
+    private static byte[] slice(FrameBatch batch, int slot, int offset, int length) {
+        byte[] out = new byte[length];
+        batch.frames().get(batch.offset(slot) + offset, out);
+        return out;
+    }
+
     @Test
     void carrierFollowsTunSetCarrier() throws Exception {
         try (TapDevice tap = TapDevice.open("tovtap1", false)) {
