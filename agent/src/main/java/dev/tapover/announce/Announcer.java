@@ -1,4 +1,4 @@
-// Sends announcement bursts on the active link: pre-built frames, pre-opened links, one worker thread.
+// Sends announcement bursts on the active link: pre-built frames, pre-opened links, per-link budgets, one worker thread.
 package dev.tapover.announce;
 
 import java.io.IOException;
@@ -33,14 +33,19 @@ import org.slf4j.LoggerFactory;
  * Tells the network where the master's MAC and addresses live, whenever {@link #trigger} is called.
  *
  * <p>Callers on any thread only change state and wake the worker: {@link #trigger}, {@link #setActiveLink},
- * {@link #updateAddresses}, {@link #updateVlans}, {@link #prepareLinks}, {@link #linkIndexChanged} take a
- * lock for O(1) work and never block on I/O or throw I/O errors. All link I/O happens in {@link #doWork},
+ * {@link #updateAddresses}, {@link #updateVlans}, {@link #prepareLinks}, {@link #linkIndexChanged},
+ * {@link #pathProven} take a lock for O(1) work and never block on I/O or throw I/O errors. All link I/O happens in {@link #doWork},
  * run by the worker thread ({@link #start}) or, in tests, by the test itself with a fake clock.
  *
  * <p>Ahead of time the worker builds every frame ({@link AnnouncementFrames}) and opens every prepared link,
  * so a failover only costs the sends. A link whose ifindex changed (unplugged and plugged again) is
  * reopened: on {@link #linkIndexChanged}, at the start of each burst, and when a send fails. Errors are
- * counted ({@link #counters}) and logged at most once per burst.
+ * counted ({@link #counters}) and logged at most once per burst. Each link has its own frame budget
+ * ({@link TokenBucket}), so frames withheld on one link never starve another.
+ *
+ * <p>Closed loop: {@link #pathProven} reports that a frame addressed to the master arrived on the active
+ * link; the time from the trigger to that frame is recorded, the {@link ProofListener} hears of it (on the
+ * worker thread), and with {@code untilProven} the burst stops after its first round.
  */
 public final class Announcer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Announcer.class);
@@ -82,6 +87,29 @@ public final class Announcer implements AutoCloseable {
 
     private volatile boolean running;
     private volatile Thread worker;
+    private volatile ProofListener proofListener;
+
+    // Proof intake, guarded by lock: set by pathProven, reported by the worker.
+    private long proofLatencyToReport = -1;
+    private String proofLink;
+    private Reason proofReason;
+    private boolean proofCut;
+    private String lastProofLink;
+
+    // Worker-only: one frame budget per link name.
+    private final Map<String, TokenBucket> budgets = new HashMap<>();
+
+    /** Hears that a trigger's path was proven; called on the worker thread, must not block. */
+    @FunctionalInterface
+    public interface ProofListener {
+        /**
+         * @param link         the active link the frame came in on
+         * @param reason       the proven burst's reason
+         * @param micros       from the trigger to the frame's arrival
+         * @param stoppedEarly whether the burst dropped rounds because of it ({@code untilProven})
+         */
+        void proven(String link, Reason reason, long micros, boolean stoppedEarly);
+    }
 
     /** A link handle and the ifindex the link had when it was opened. */
     private static final class OpenLink {
@@ -209,6 +237,37 @@ public final class Announcer implements AutoCloseable {
         wake();
     }
 
+    /**
+     * A frame addressed to the master's own MAC (not broadcast or multicast) arrived on {@code ifname} at
+     * {@code nanos} (same clock as this announcer's). Counts when {@code ifname} is the active link and the
+     * frame came after the last trigger. Any thread (the data path calls it); never blocks.
+     */
+    public void pathProven(String ifname, long nanos) {
+        boolean report = false;
+        synchronized (lock) {
+            if (ifname.equals(activeLink)) {
+                long before = schedule.stoppedEarly();
+                long latency = schedule.onProven(nanos, nanoClock.getAsLong());
+                if (latency >= 0) {
+                    proofLatencyToReport = latency;
+                    proofLink = ifname;
+                    lastProofLink = ifname;
+                    proofReason = schedule.lastReason();
+                    proofCut = schedule.stoppedEarly() != before;
+                    report = true;
+                }
+            }
+        }
+        if (report) {
+            wake();
+        }
+    }
+
+    /** Who hears of proofs (the agent publishes an event); null for nobody. */
+    public void setProofListener(ProofListener listener) {
+        proofListener = listener;
+    }
+
     public AnnouncementCounters counters() {
         synchronized (lock) {
             Map<FrameKind, Long> perKind = new EnumMap<>(FrameKind.class);
@@ -217,7 +276,9 @@ public final class Announcer implements AutoCloseable {
             }
             return new AnnouncementCounters(perKind, schedule.framesSuppressed(), schedule.roundsSuppressed(), sendErrors,
                     openErrors, reopens, schedule.bursts(), schedule.coalesced(), schedule.lastReason(), lastTrigger,
-                    activeLink, schedule.active() || sending);
+                    activeLink, schedule.active() || sending, schedule.refreshRounds(), schedule.proofs(),
+                    schedule.stoppedEarly(), schedule.lastProofLatencyNanos() < 0 ? -1
+                            : schedule.lastProofLatencyNanos() / 1000, lastProofLink, schedule.awaitingProof());
         }
     }
 
@@ -312,8 +373,38 @@ public final class Announcer implements AutoCloseable {
                     frames.naFramesPerRound());
         }
         work += sendDueRounds(now);
+        work += reportProof();
         work += maintainLinks(wanted, reports, now); // after the sends: opening a link can take ~10 ms
         return work;
+    }
+
+    /** Logs a proof that came in since the last call and tells the listener; after the sends. */
+    private int reportProof() {
+        long latency;
+        String link;
+        Reason reason;
+        boolean cut;
+        synchronized (lock) {
+            latency = proofLatencyToReport;
+            if (latency < 0) {
+                return 0;
+            }
+            proofLatencyToReport = -1;
+            link = proofLink;
+            reason = proofReason;
+            cut = proofCut;
+        }
+        LOG.info("announce path-proven link={} reason={} after_us={} stopped_early={}", link, reason, latency / 1000,
+                cut);
+        ProofListener listener = proofListener;
+        if (listener != null) {
+            try {
+                listener.proven(link, reason, latency / 1000, cut);
+            } catch (RuntimeException e) {
+                LOG.warn("announce proof listener failed error=\"{}\"", e.toString());
+            }
+        }
+        return 1;
     }
 
     /** Sends the rounds due now on the active link. */
@@ -323,7 +414,12 @@ public final class Announcer implements AutoCloseable {
         long burst;
         String active;
         synchronized (lock) {
-            rounds = schedule.due(now, frames.arpFramesPerRound(), frames.naFramesPerRound());
+            TokenBucket budget = budgets.computeIfAbsent(activeLink == null ? "" : activeLink,
+                    name -> new TokenBucket(config.budgetPerSecond()));
+            if (budget.perSecond() != config.budgetPerSecond()) {
+                budget.resize(config.budgetPerSecond()); // reconfigured
+            }
+            rounds = schedule.due(now, frames.arpFramesPerRound(), frames.naFramesPerRound(), budget);
             burst = schedule.bursts();
             active = activeLink;
             sending = !rounds.isEmpty(); // the burst is not over until its last round went out
@@ -332,7 +428,7 @@ public final class Announcer implements AutoCloseable {
         int startedIndex = -1;
         try {
             for (Round round : rounds) {
-                if (burst != burstSeen) {
+                if (round.reason() != Reason.REFRESH && burst != burstSeen) {
                     burstSeen = burst;
                     warnedSendThisBurst = false;
                     warnedBudgetThisBurst = false;

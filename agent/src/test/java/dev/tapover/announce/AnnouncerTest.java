@@ -32,8 +32,12 @@ class AnnouncerTest {
         return new Announcer(config, MAC, links, recorder, () -> now[0], Clock.fixed(WALL, ZoneOffset.UTC));
     }
 
+    /** Three ARP and three NA rounds one second apart: round times that are easy to step through. */
+    static final AnnouncementConfig ONE_SECOND_APART = AnnouncementConfig.builder().intervalMode(IntervalMode.FIXED)
+            .arpCount(3).build();
+
     private Announcer announcer() {
-        Announcer a = announcer(AnnouncementConfig.defaults(), null);
+        Announcer a = announcer(ONE_SECOND_APART, null);
         a.updateAddresses(List.of(AnnouncementFramesTest.V4, AnnouncementFramesTest.V6));
         a.prepareLinks(List.of("p", "s"));
         a.setActiveLink("p");
@@ -96,7 +100,7 @@ class AnnouncerTest {
 
     @Test
     void alternateFormTurnsBetweenRequestAndReply() {
-        Announcer a = announcer(AnnouncementConfig.builder().arpForm(ArpForm.ALTERNATE).naCount(0).build(), null);
+        Announcer a = announcer(ONE_SECOND_APART.toBuilder().arpForm(ArpForm.ALTERNATE).naCount(0).build(), null);
         a.updateAddresses(List.of(AnnouncementFramesTest.V4));
         a.setActiveLink("p");
         a.trigger(Reason.MANUAL);
@@ -322,6 +326,70 @@ class AnnouncerTest {
         assertEquals(1, c.coalesced());
         assertEquals(Reason.FAILBACK, c.lastReason());
         assertNotEquals(0, c.sent(FrameKind.ARP_REQUEST));
+    }
+
+    @Test
+    void aProofOnTheActiveLinkIsRecordedReportedAndCutsTheBurst() {
+        Announcer a = announcer(ONE_SECOND_APART.toBuilder().untilProven(true).build(), null);
+        a.updateAddresses(List.of(AnnouncementFramesTest.V4, AnnouncementFramesTest.V6));
+        a.setActiveLink("s");
+        List<String> heard = new ArrayList<>();
+        a.setProofListener((link, reason, micros, stopped) -> heard.add(link + " " + reason + " " + micros + " " + stopped));
+        long trigger = now[0];
+        a.trigger(Reason.FAILOVER);
+        a.doWork();
+        assertEquals(2, links.drain().size(), "the first ARP and NA round went out");
+        a.pathProven("p", trigger + 1_000_000); // an inactive link proves nothing
+        assertTrue(a.counters().awaitingProof());
+        a.pathProven("s", trigger + 2_500_000);
+        now[0] += 3_000_000;
+        a.doWork();
+        assertEquals(List.of("s failover 2500 true"), heard);
+        for (int i = 0; i < 5; i++) {
+            now[0] += S;
+            a.doWork();
+        }
+        assertEquals(0, links.drain().size(), "no round after the proof");
+        AnnouncementCounters c = a.counters();
+        assertEquals(1, c.proofs());
+        assertEquals(1, c.stoppedEarly());
+        assertEquals(2500, c.lastProofMicros());
+        assertEquals("s", c.lastProofLink());
+        assertFalse(c.awaitingProof());
+        assertFalse(c.burstRunning());
+    }
+
+    @Test
+    void flappingBetweenLinksIsCappedByEachLinksOwnBudget() {
+        Announcer a = announcer(ONE_SECOND_APART.toBuilder().budgetPerSecond(3).naCount(0).build(), null);
+        a.updateAddresses(List.of(AnnouncementFramesTest.V4));
+        for (int flap = 0; flap < 20; flap++) { // twenty failovers within a millisecond
+            a.setActiveLink(flap % 2 == 0 ? "s" : "p");
+            a.trigger(Reason.FAILOVER);
+            a.doWork();
+            now[0] += 50_000;
+        }
+        Map<String, Long> perLink = links.drain().stream().collect(Collectors.groupingBy(Sent::link, Collectors.counting()));
+        assertEquals(Map.of("p", 3L, "s", 3L), perLink);
+        assertEquals(14, a.counters().framesSuppressed());
+    }
+
+    @Test
+    void refreshRoundsFollowTheBurstWithoutCountingAsBursts() {
+        Announcer a = announcer(ONE_SECOND_APART.toBuilder().arpCount(1).naCount(0)
+                .refresh(java.time.Duration.ofSeconds(30)).build(), null);
+        a.updateAddresses(List.of(AnnouncementFramesTest.V4));
+        a.setActiveLink("p");
+        a.trigger(Reason.RESTART);
+        a.doWork();
+        assertEquals(now[0] + 30 * S, a.nextDeadlineNanos());
+        for (int i = 0; i < 3; i++) {
+            now[0] += 30 * S;
+            a.doWork();
+        }
+        assertEquals(4, links.drain().size());
+        assertEquals(3, a.counters().refreshRounds());
+        assertEquals(1, a.counters().bursts());
     }
 
     private static FrameKind kindBehindTag(byte[] f) {
