@@ -237,6 +237,7 @@ public final class Agent {
         Signal.handle(new Signal("TERM"), s -> requestStop("SIGTERM"));
         Signal.handle(new Signal("INT"), s -> requestStop("SIGINT"));
         Signal.handle(new Signal("HUP"), s -> reloadOnSignal());
+        Signal.handle(new Signal("USR1"), s -> conductor.post(() -> runtime.notifyPeers("signal"))); // as notify-peers
     }
 
     /** Asks the conductor to stop; start-up state is undone by {@link #shutdown()}. */

@@ -251,6 +251,9 @@ public final class DataPath implements AutoCloseable {
             } catch (NativeException e) {
                 masterCounters.dropped(DropReason.LINK_ERROR);
             }
+            if ((buffer.get(headerOffset) & 0x01) == 0) { // unicast to the master: proves the path (announce)
+                counters.unicastToMasterDelivered();
+            }
         }
     }
 
