@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 import dev.tapover.announce.AnnouncementFrames.Frame;
@@ -34,8 +35,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Callers on any thread only change state and wake the worker: {@link #trigger}, {@link #setActiveLink},
  * {@link #updateAddresses}, {@link #updateVlans}, {@link #prepareLinks}, {@link #linkIndexChanged},
- * {@link #pathProven} take a lock for O(1) work and never block on I/O or throw I/O errors. All link I/O happens in {@link #doWork},
- * run by the worker thread ({@link #start}) or, in tests, by the test itself with a fake clock.
+ * {@link #pathProven} take a lock for O(1) work and never wait for I/O or throw I/O errors. Link I/O happens
+ * in {@link #doWork}, run by the worker thread ({@link #start}) or, in tests, by the test itself with a fake
+ * clock, with one exception that saves a thread wake-up on the critical path: {@link #trigger} sends the
+ * burst's first round itself when the worker is idle, the frames are built and the active link is open
+ * (a few {@code pcap_sendpacket} calls); otherwise the worker sends it.
  *
  * <p>Ahead of time the worker builds every frame ({@link AnnouncementFrames}) and opens every prepared link,
  * so a failover only costs the sends. A link whose ifindex changed (unplugged and plugged again) is
@@ -58,6 +62,8 @@ public final class Announcer implements AutoCloseable {
     private final LongSupplier nanoClock;
     private final Clock wallClock;
     private final Object lock = new Object();
+    /** Held by whoever touches the worker-only state below (the worker, or {@link #trigger} for a first round). */
+    private final ReentrantLock io = new ReentrantLock();
 
     // Inputs, guarded by lock.
     private final AnnouncementSchedule schedule;
@@ -77,7 +83,7 @@ public final class Announcer implements AutoCloseable {
     private long reopens;
     private boolean sending;
 
-    // Worker-only state.
+    // Worker-only state (guarded by io).
     private long builtVersion;
     private AnnouncementFrames frames;
     private final Map<String, OpenLink> links = new HashMap<>();
@@ -151,13 +157,34 @@ public final class Announcer implements AutoCloseable {
 
     // ---- called from any thread ---------------------------------------------------------------------
 
-    /** Starts (or restarts) a burst on the active link. Never blocks, never throws. */
+    /**
+     * Starts (or restarts) a burst on the active link. Sends the first round right here when the worker is
+     * idle and everything is ready (frames built, link open, same ifindex), else leaves it to the worker.
+     * Never waits for a lock held during I/O, never opens a link, never throws.
+     */
     public void trigger(Reason reason) {
         Objects.requireNonNull(reason, "reason");
         long now = nanoClock.getAsLong();
+        long version;
+        String active;
         synchronized (lock) {
             schedule.onTrigger(reason, now);
             lastTrigger = wallClock.instant();
+            version = inputVersion;
+            active = activeLink;
+        }
+        if (active != null && io.tryLock()) {
+            try {
+                OpenLink link = links.get(active);
+                if (builtVersion == version && link != null && link.sender != null && !link.stale
+                        && opener.ifindex(active) == link.ifindex) {
+                    sendDueRounds(nanoClock.getAsLong());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("announce first round failed error=\"{}\" (the worker retries)", e.toString());
+            } finally {
+                io.unlock();
+            }
         }
         wake();
     }
@@ -332,10 +359,15 @@ public final class Announcer implements AutoCloseable {
         synchronized (lock) {
             deadline = schedule.nextDeadlineNanos();
         }
-        for (OpenLink link : links.values()) {
-            if (link.retryArmed && (deadline == AnnouncementSchedule.NO_DEADLINE || link.retryAt - deadline < 0)) {
-                deadline = link.retryAt;
+        io.lock();
+        try {
+            for (OpenLink link : links.values()) {
+                if (link.retryArmed && (deadline == AnnouncementSchedule.NO_DEADLINE || link.retryAt - deadline < 0)) {
+                    deadline = link.retryAt;
+                }
             }
+        } finally {
+            io.unlock();
         }
         return deadline;
     }
@@ -345,6 +377,15 @@ public final class Announcer implements AutoCloseable {
      * Worker thread only. Returns how many of those things it did (0 when idle).
      */
     public int doWork() {
+        io.lock();
+        try {
+            return doWorkLocked();
+        } finally {
+            io.unlock();
+        }
+    }
+
+    private int doWorkLocked() {
         long now = nanoClock.getAsLong();
         int work = 0;
         byte[] macIn = null;
@@ -649,10 +690,15 @@ public final class Announcer implements AutoCloseable {
                 LOG.warn("announce worker did not stop within 2 s; closing its links anyway");
             }
         }
-        for (OpenLink link : links.values()) {
-            closeQuietly(link);
+        io.lock();
+        try {
+            for (OpenLink link : links.values()) {
+                closeQuietly(link);
+            }
+            links.clear();
+        } finally {
+            io.unlock();
         }
-        links.clear();
         if (recorder != null) {
             recorder.close();
         }

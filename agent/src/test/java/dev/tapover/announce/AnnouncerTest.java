@@ -392,6 +392,68 @@ class AnnouncerTest {
         assertEquals(1, a.counters().bursts());
     }
 
+    @Test
+    void aReadyAnnouncerSendsTheFirstRoundOnTheTriggeringThread() {
+        Announcer a = announcer();
+        a.doWork(); // frames built, links opened: what the worker does ahead of any failover
+        a.setActiveLink("s");
+        a.trigger(Reason.FAILOVER);
+        List<Sent> first = links.drain();
+        assertEquals(List.of(FrameKind.ARP_REQUEST, FrameKind.NEIGHBOR_ADVERTISEMENT), kinds(first),
+                "round 0 went out inside trigger(), no worker wake-up needed");
+        assertTrue(first.stream().allMatch(x -> x.link().equals("s")));
+        a.doWork();
+        assertEquals(0, links.drain().size(), "the worker does not send round 0 again");
+        now[0] += S;
+        a.doWork();
+        assertEquals(2, links.drain().size(), "round 1 comes from the worker on time");
+    }
+
+    @Test
+    void anUnreadyAnnouncerLeavesTheFirstRoundToTheWorker() {
+        Announcer a = announcer(); // nothing built or opened yet
+        a.trigger(Reason.FAILOVER);
+        assertEquals(0, links.drain().size());
+        a.doWork();
+        assertEquals(2, links.drain().size());
+        links.ifindex.put("p", 15); // replugged: the handle is stale, the worker must reopen it
+        a.trigger(Reason.MANUAL);
+        assertEquals(0, links.drain().size(), "never sends through a stale handle, never opens a link itself");
+        a.doWork();
+        List<Sent> resent = links.drain();
+        assertEquals(List.of(FrameKind.ARP_REQUEST), kinds(resent), "the ARP round (the NA waits for its spacing)");
+        assertEquals(3, links.opened.size(), "p was reopened by the worker: " + links.opened);
+    }
+
+    @Test
+    void aTriggerNeverWaitsForTheWorkersIo() throws Exception {
+        java.util.concurrent.CountDownLatch opening = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        FakeLinks slow = new FakeLinks().with("p", 5);
+        slow.beforeOpen = () -> {
+            opening.countDown();
+            try {
+                release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        Announcer a = new Announcer(ONE_SECOND_APART, MAC, slow, null, () -> now[0], Clock.fixed(WALL, ZoneOffset.UTC));
+        a.updateAddresses(List.of(AnnouncementFramesTest.V4));
+        a.setActiveLink("p");
+        Thread worker = new Thread(a::doWork, "test-worker");
+        worker.start();
+        assertTrue(opening.await(5, java.util.concurrent.TimeUnit.SECONDS), "the worker is opening a link");
+        long t = System.nanoTime();
+        a.trigger(Reason.FAILOVER);
+        assertTrue(System.nanoTime() - t < 1_000_000_000L, "trigger returned while the worker held its I/O lock");
+        assertEquals(0, slow.sent.size());
+        release.countDown();
+        worker.join(5000);
+        a.doWork();
+        assertEquals(1, slow.drain().size(), "the worker sent the round");
+    }
+
     private static FrameKind kindBehindTag(byte[] f) {
         if (f[12] == (byte) 0x81 && f[13] == 0) {
             byte[] inner = new byte[f.length - 4];
