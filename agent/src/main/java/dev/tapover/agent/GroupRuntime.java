@@ -270,6 +270,16 @@ public final class GroupRuntime implements AutoCloseable {
             slot = link.map(l -> l.rank() + 1).orElse(0);
         }
         dataPath.activate(slot);
+        if (e.announce()) { // the wire first: logging and events come after the first announcement frames
+            String reason = e.reason().wireName();
+            if (e.oldActive() == null && migrationReturn(e.newActive().ifindex())) {
+                // Every link went down and the old active one returned within the window: a migration.
+                reason = "migration";
+                carrierLostAtNanos = 0;
+            }
+            announcements.announce(e.newActive().name(), e.newActive().ifindex(), reason);
+            watchForProof(e.newActive());
+        }
         syncCarrier();
         failovers++;
         lastFailoverTime = java.time.Instant.now();
@@ -283,16 +293,6 @@ public final class GroupRuntime implements AutoCloseable {
                 "to", e.newActive() == null ? null : e.newActive().name(),
                 "reason", e.reason().wireName(),
                 "trigger", e.trigger() == null ? null : e.trigger().name()));
-        if (e.announce()) {
-            String reason = e.reason().wireName();
-            if (e.oldActive() == null && migrationReturn(e.newActive().ifindex())) {
-                // Every link went down and the old active one returned within the window: a migration.
-                reason = "migration";
-                carrierLostAtNanos = 0;
-            }
-            announcements.announce(e.newActive().name(), e.newActive().ifindex(), reason);
-            watchForProof(e.newActive());
-        }
     }
 
     private void syncCarrier() {

@@ -91,9 +91,7 @@ public final class PcapAnnouncements implements GroupRuntime.Announcements {
 
     @Override
     public void announce(String ifname, int ifindex, String reason) {
-        announcer.linkIndexChanged(ifname, ifindex);
-        announcer.setActiveLink(ifname);
-        announcer.trigger(triggerFor(reason));
+        announcer.announceOn(ifname, ifindex, triggerFor(reason));
     }
 
     @Override

@@ -164,10 +164,32 @@ public final class Announcer implements AutoCloseable {
      */
     public void trigger(Reason reason) {
         Objects.requireNonNull(reason, "reason");
+        triggerOn(null, -1, reason);
+    }
+
+    /**
+     * What a failover does, in one step with one wake-up: {@code ifname} (now with {@code ifindex}, as the
+     * link monitor reported it) becomes the active link and a burst for {@code reason} starts on it, its
+     * first round sent here when ready (see {@link #trigger}).
+     */
+    public void announceOn(String ifname, int ifindex, Reason reason) {
+        Objects.requireNonNull(ifname, "ifname");
+        Objects.requireNonNull(reason, "reason");
+        triggerOn(ifname, ifindex, reason);
+    }
+
+    /** @param newActive null to keep the active link; @param ifindex its reported ifindex, -1 if unknown */
+    private void triggerOn(String newActive, int ifindex, Reason reason) {
         long now = nanoClock.getAsLong();
         long version;
         String active;
         synchronized (lock) {
+            if (newActive != null) {
+                activeLink = newActive;
+                if (ifindex >= 0) {
+                    reportedIndex.put(newActive, ifindex);
+                }
+            }
             schedule.onTrigger(reason, now);
             lastTrigger = wallClock.instant();
             version = inputVersion;
@@ -177,8 +199,8 @@ public final class Announcer implements AutoCloseable {
             try {
                 OpenLink link = links.get(active);
                 if (builtVersion == version && link != null && link.sender != null && !link.stale
-                        && opener.ifindex(active) == link.ifindex) {
-                    sendDueRounds(nanoClock.getAsLong());
+                        && (ifindex >= 0 ? ifindex : opener.ifindex(active)) == link.ifindex) {
+                    sendDueRounds(nanoClock.getAsLong(), link.ifindex);
                 }
             } catch (RuntimeException e) {
                 LOG.warn("announce first round failed error=\"{}\" (the worker retries)", e.toString());
@@ -413,7 +435,7 @@ public final class Announcer implements AutoCloseable {
             LOG.debug("announce frames rebuilt arp_frames={} na_frames={}", frames.arpFramesPerRound(),
                     frames.naFramesPerRound());
         }
-        work += sendDueRounds(now);
+        work += sendDueRounds(now, -1);
         work += reportProof();
         work += maintainLinks(wanted, reports, now); // after the sends: opening a link can take ~10 ms
         return work;
@@ -448,8 +470,8 @@ public final class Announcer implements AutoCloseable {
         return 1;
     }
 
-    /** Sends the rounds due now on the active link. */
-    private int sendDueRounds(long now) {
+    /** Sends the rounds due now on the active link; {@code checkedIfindex}: its ifindex just verified, or -1. */
+    private int sendDueRounds(long now, int checkedIfindex) {
         int work = 0;
         List<Round> rounds;
         long burst;
@@ -474,7 +496,7 @@ public final class Announcer implements AutoCloseable {
                     warnedSendThisBurst = false;
                     warnedBudgetThisBurst = false;
                     started = round.reason();
-                    startedIndex = checkActiveLink(active, now);
+                    startedIndex = checkedIfindex >= 0 ? checkedIfindex : checkActiveLink(active, now);
                 }
                 sendRound(round, active, burst, now);
                 work++;

@@ -426,6 +426,21 @@ class AnnouncerTest {
     }
 
     @Test
+    void announceOnSwitchesTheActiveLinkAndSendsAtOnceUnlessTheReportedIfindexIsNew() {
+        Announcer a = announcer();
+        a.doWork();
+        a.announceOn("s", 6, Reason.FAILOVER);
+        assertEquals(List.of("s", "s"), links.drain().stream().map(Sent::link).collect(Collectors.toList()));
+        assertEquals("s", a.counters().activeLink());
+        links.ifindex.put("p", 15);
+        a.announceOn("p", 15, Reason.FAILBACK); // p was replugged: its open handle belongs to ifindex 5
+        assertEquals(0, links.drain().size());
+        a.doWork();
+        assertEquals(List.of("p"), links.drain().stream().map(Sent::link).collect(Collectors.toList()),
+                "the worker reopened p and sent the ARP round (the NA waits for its spacing)");
+    }
+
+    @Test
     void aTriggerNeverWaitsForTheWorkersIo() throws Exception {
         java.util.concurrent.CountDownLatch opening = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
