@@ -8,10 +8,13 @@ PROG=${0##*/}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LIB=$ROOT/scripts/bench/lib
 PULLS=${PULLS:-50}
+TUNED_PULLS=${TUNED_PULLS:-30}
+TUNED_JAVA_OPTS=${TUNED_JAVA_OPTS:--XX:TieredStopAtLevel=1 -Xcomp}
 TAP_PULLS=${TAP_PULLS:-20}
 PLOT=${PLOT:-$ROOT/docs/img/failover-latency.png}
 MARKDOWN=${MARKDOWN:-}
 OUT=${OUT:-}
+PYTHON=${PYTHON:-/usr/bin/python3}   # Debian's, with python3-matplotlib for the plot
 P=tovbf$$
 H=$P-host     # tapover's host: primary, standby (veth to the switch), later the TAP tprimary
 B=$P-base     # the naive baseline's host: its own primary and standby cables into the same switch
@@ -27,19 +30,26 @@ Usage: sudo $PROG [-h]
 
 Measures, over PULLS cable pulls and plugs of a veth "cable" (default $PULLS), the time from the pull to
 the first gratuitous ARP on the standby wire (and from the plug to the first one on the primary wire),
-for tapover and, interleaved in the same run and on the same switch, for a naive user-space loop
-(ip -o monitor link | while read ...; arping -U). The peer pings the master at 500 pps across each
-tapover change; probes lost are counted. Then TAP_PULLS pulls (default $TAP_PULLS) of a TAP lower link's
-carrier (TUNSETCARRIER 0, which the kernel's linkwatch batches up to 1 s), with the agent's /sys carrier
-poll at 10 ms and then off. Everything runs in namespaces $P-* that are deleted on every exit;
-nothing is created in the root namespace. Runtime with the defaults: about 4 minutes.
+for tapover with its default JVM flags and, interleaved in the same run and on the same switch, for a
+naive user-space loop (ip -o monitor link | while read ...; arping -U). The peer pings the master at
+500 pps across each tapover change; probes lost are counted. Then TUNED_PULLS more (default
+$TUNED_PULLS) with every method compiled at its first call (TUNED_JAVA_OPTS), to show what cold,
+interpreted code costs on a path that runs once per failover. Then TAP_PULLS pulls (default $TAP_PULLS)
+of a TAP lower link's carrier (TUNSETCARRIER 0, which the kernel's linkwatch batches up to 1 s), with
+the agent's /sys carrier poll at 10 ms and then off. Everything runs in namespaces $P-* that are
+deleted on every exit; nothing is created in the root namespace. Runtime with the defaults: about
+5 minutes.
 
 Environment:
   PULLS       veth pulls (and plugs), each for tapover and the baseline (default 50, at least 1)
+  TUNED_PULLS      veth pulls with TUNED_JAVA_OPTS (default 30, 0 to skip)
+  TUNED_JAVA_OPTS  JVM flags of that run (default "-XX:TieredStopAtLevel=1 -Xcomp")
+  AGENT_PREFIX     a command put before the agent, e.g. "chrt -r 1" or "nice -n -10" (default none)
   TAP_PULLS   TAP carrier-off trials per carrier-poll setting (default 20, 0 to skip)
   OUT         directory for the raw data (default: a new /tmp/tapover-failover.XXXXXX)
   PLOT        latency distribution PNG (default docs/img/failover-latency.png)
   MARKDOWN    also write the results table as Markdown to this file
+  PYTHON      the python3 with matplotlib (default /usr/bin/python3)
 
 Prints median, p90, p99, min and max per scenario (p99 of 50 samples is the maximum), the same from
 the marker frames the switch captured, probes lost, and which carrier source saw each change first.
@@ -56,9 +66,10 @@ case ${1:-} in
 esac
 case $PULLS in ''|*[!0-9]*|0) die $EX_USAGE "PULLS must be a positive number, got '$PULLS'" ;; esac
 case $TAP_PULLS in ''|*[!0-9]*) die $EX_USAGE "TAP_PULLS must be a number, got '$TAP_PULLS'" ;; esac
+case $TUNED_PULLS in ''|*[!0-9]*) die $EX_USAGE "TUNED_PULLS must be a number, got '$TUNED_PULLS'" ;; esac
 [ "$(id -u)" -eq 0 ] || die $EX_NOPERM "needs root for network namespaces: run it with sudo"
-for tool in ip tcpdump python3 arping ping timeout java mvn; do
-  command -v "$tool" >/dev/null 2>&1 || die $EX_UNAVAILABLE "'$tool' not found; install it (apt-get install iproute2 tcpdump python3 arping iputils-ping openjdk-17-jdk-headless maven)"
+for tool in ip tcpdump "$PYTHON" arping ping timeout java mvn; do
+  command -v "$tool" >/dev/null 2>&1 || die $EX_UNAVAILABLE "'$tool' not found; install it (apt-get install iproute2 tcpdump python3 python3-matplotlib arping iputils-ping openjdk-17-jdk-headless maven)"
 done
 
 jar=$ROOT/agent/target/tapover.jar
@@ -132,7 +143,7 @@ ip -n "$S" -o link show | sed -n 's/^\([0-9]*\): \([^:@]*\).*/\1 \2/p' >"$OUT/if
 helper() {
   local name=$1 ns=$2; shift 2
   mkfifo "$OUT/$name.in" "$OUT/$name.out"
-  ip netns exec "$ns" python3 "$LIB/cable.py" "$@" <"$OUT/$name.in" >"$OUT/$name.out" 2>"$OUT/$name.err" &
+  ip netns exec "$ns" "$PYTHON" "$LIB/cable.py" "$@" <"$OUT/$name.in" >"$OUT/$name.out" 2>"$OUT/$name.err" &
   PIDS+=("$!")
   exec {HELPER_IN}>"$OUT/$name.in" {HELPER_OUT}<"$OUT/$name.out"
 }
@@ -165,14 +176,16 @@ ping_lost() {
   [ -n "$LOST" ] || LOST=-
 }
 
-start_agent() { # NAME RUN-OPTIONS...
-  local name=$1; shift
+start_agent() { # NAME JAVA-OPTS RUN-OPTIONS...
+  local name=$1 java_opts=$2; shift 2
   local log=$OUT/agent-$name.log
-  ip netns exec "$H" "$ROOT/scripts/tapover" run --master fo0 --standby standby --address 192.0.2.1/24 --mac "$MAC_A" \
-    --control "$OUT/fo0.sock" "$@" >"$log" 2>&1 &
+  # shellcheck disable=SC2086 # AGENT_PREFIX is a command prefix such as "chrt -r 1"
+  TAPOVER_JAVA_OPTS=$java_opts ip netns exec "$H" ${AGENT_PREFIX:-} "$ROOT/scripts/tapover" run --master fo0 \
+    --standby standby --address 192.0.2.1/24 --mac "$MAC_A" --control "$OUT/fo0.sock" "$@" >"$log" 2>&1 &
   AGENT_PID=$!; PIDS+=("$AGENT_PID")
   for _ in $(seq 300); do
-    grep -q "event=ready" "$log" && { sleep 2; return 0; } # and let the start-up burst pass
+    # Ready: let the start-up burst pass (and, with -Xcomp, the compile queue drain) before measuring.
+    grep -qs "event=ready" "$log" && { sleep "$([ -z "$java_opts" ] && echo 2 || echo 8)"; return 0; }
     kill -0 "$AGENT_PID" 2>/dev/null || break
     sleep 0.1
   done
@@ -193,21 +206,37 @@ ip netns exec "$B" bash -c '
   done' >"$OUT/naive.log" 2>&1 &
 PIDS+=("$!")
 
-echo "== tapover on veth cables (carrier poll 10 ms, the default); $PULLS pulls and plugs, each followed by the baseline's"
-start_agent veth --primary primary
-in_ns "$R" ping -q -c 3 -i 0.1 -W 1 192.0.2.1 >/dev/null || die $EX_SOFTWARE "the peer cannot reach the master"
-for i in $(seq "$PULLS"); do
-  ping_master; sleep 0.3
-  change veth-agent pull "$i" up-primary up-standby "$MAC_A"; ping_lost; record "$LOST"
-  pause
-  ping_master; sleep 0.3
-  change veth-agent plug "$i" up-primary up-primary "$MAC_A"; ping_lost; record "$LOST"
-  pause
-  change veth-naive pull "$i" bp-primary bp-standby "$MAC_B"; record; sleep 0.3
-  change veth-naive plug "$i" bp-primary bp-primary "$MAC_B"; record; pause
-  [ $((i % 10)) -ne 0 ] || echo "   $i/$PULLS"
-done
+# veth_cycles SCENARIO COUNT WITH_BASELINE: pull and plug tapover's primary COUNT times (500 pps pings
+# across each), each cycle followed by a pull and plug of the baseline's cable when WITH_BASELINE=1.
+veth_cycles() {
+  local scenario=$1 count=$2 baseline=$3 i
+  in_ns "$R" ping -q -c 3 -i 0.1 -W 1 192.0.2.1 >/dev/null || die $EX_SOFTWARE "the peer cannot reach the master"
+  for i in $(seq "$count"); do
+    ping_master; sleep 0.3
+    change "$scenario" pull "$i" up-primary up-standby "$MAC_A"; ping_lost; record "$LOST"
+    pause
+    ping_master; sleep 0.3
+    change "$scenario" plug "$i" up-primary up-primary "$MAC_A"; ping_lost; record "$LOST"
+    pause
+    if [ "$baseline" = 1 ]; then
+      change veth-naive pull "$i" bp-primary bp-standby "$MAC_B"; record; sleep 0.3
+      change veth-naive plug "$i" bp-primary bp-primary "$MAC_B"; record; pause
+    fi
+    [ $((i % 10)) -ne 0 ] || echo "   $i/$count"
+  done
+}
+
+echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
+echo "== tapover on veth cables, default JVM flags, carrier poll 10 ms: $PULLS pulls and plugs, each followed by the baseline's"
+start_agent veth "" --primary primary
+veth_cycles veth-agent "$PULLS" 1
 stop_agent
+if [ "$TUNED_PULLS" -gt 0 ]; then
+  echo "== tapover on veth cables, code compiled at first call ($TUNED_JAVA_OPTS): $TUNED_PULLS pulls and plugs"
+  start_agent veth-tuned "$TUNED_JAVA_OPTS" --primary primary
+  veth_cycles veth-tuned "$TUNED_PULLS" 0
+  stop_agent
+fi
 
 if [ "$TAP_PULLS" -gt 0 ]; then
   helper tap "$H" tap tprimary
@@ -228,11 +257,11 @@ if [ "$TAP_PULLS" -gt 0 ]; then
     done
   }
   echo "== tapover with a TAP primary (TUNSETCARRIER), /sys carrier poll 10 ms: $TAP_PULLS pulls"
-  start_agent tap-poll --primary tprimary --carrier-poll 10ms
+  start_agent tap-poll "" --primary tprimary --carrier-poll 10ms
   tap_trials tap-poll
   stop_agent
   echo "== tapover with a TAP primary, netlink only (--carrier-poll 0): $TAP_PULLS pulls"
-  start_agent tap-netlink --primary tprimary --carrier-poll 0
+  start_agent tap-netlink "" --primary tprimary --carrier-poll 0
   tap_trials tap-netlink
   stop_agent
   echo quit >&"$TAP_IN" || true
@@ -243,7 +272,8 @@ sleep 0.5
 kill -INT "$CAPTURE_PID" 2>/dev/null || true
 wait "$CAPTURE_PID" 2>/dev/null || true
 
+echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== results ($(uname -r), $(nproc) CPUs)"
 mkdir -p "$(dirname "$PLOT")"
-python3 "$LIB/failover_report.py" "$OUT" --plot "$PLOT" --markdown "${MARKDOWN:-$OUT/failover.md}"
+"$PYTHON" "$LIB/failover_report.py" "$OUT" --plot "$PLOT" --markdown "${MARKDOWN:-$OUT/failover.md}"
 echo "plot: $PLOT   raw data: $OUT"

@@ -135,6 +135,8 @@ def main(argv):
         (("veth-naive", "pull"), "naive ip monitor + arping -U, pull"),
         (("veth-agent", "plug"), "tapover, veth cable plug (failback)"),
         (("veth-naive", "plug"), "naive ip monitor + arping -U, plug"),
+        (("veth-tuned", "pull"), "tapover compiled at first call, pull"),
+        (("veth-tuned", "plug"), "tapover compiled at first call, plug"),
         (("tap-poll", "pull"), "tapover, TAP carrier off, /sys poll 10 ms"),
         (("tap-netlink", "pull"), "tapover, TAP carrier off, netlink only"),
     ])
