@@ -137,7 +137,7 @@ ip netns exec "$S" timeout 900 tcpdump -i any -y LINUX_SLL2 -Q in --time-stamp-p
 CAPTURE_PID=$!; PIDS+=("$CAPTURE_PID")
 for _ in $(seq 50); do grep -q "listening on" "$OUT/tcpdump.err" && break; sleep 0.1; done
 grep -q "listening on" "$OUT/tcpdump.err" || die $EX_SOFTWARE "tcpdump did not start: $(cat "$OUT/tcpdump.err")"
-ip -n "$S" -o link show | sed -n 's/^\([0-9]*\): \([^:@]*\).*/\1 \2/p' >"$OUT/ifindex.tsv"
+ip -n "$S" -o link show 2>/dev/null | sed -n 's/^\([0-9]*\): \([^:@]*\).*/\1 \2/p' >"$OUT/ifindex.tsv"
 
 # helper NAME NS ARGS...: starts a cable.py helper behind two FIFOs; its fds land in HELPER_IN/HELPER_OUT.
 helper() {

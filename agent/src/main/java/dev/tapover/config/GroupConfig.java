@@ -60,6 +60,17 @@ public record GroupConfig(
                     false, addresslessVlans(vlans));
         }
 
+        /**
+         * The defaults: form request; 5 ARP rounds with QEMU's backoff gaps (50 ms, +100 ms, at most 550 ms); 3 NA
+         * rounds at least 1 s apart; 100 frames per second per link; no refresh, no until-proven, no hold-on-flap;
+         * migration window 2 s; no VLAN.
+         */
+        public static AnnounceConfig defaults() {
+            return new AnnounceConfig("request", 5, Duration.ofSeconds(1), Duration.ofSeconds(2), List.of(), "backoff",
+                    Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(550), Duration.ZERO, false, 100, 3,
+                    Duration.ofSeconds(1), false, java.util.Map.of());
+        }
+
         private static java.util.Map<Integer, List<Cidr>> addresslessVlans(List<Integer> vlans) {
             java.util.Map<Integer, List<Cidr>> out = new java.util.TreeMap<>();
             for (Integer vlan : vlans) {

@@ -3,6 +3,7 @@ package dev.tapover.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +29,8 @@ class AnnounceOptionsTest {
         return RunCommand.configFrom(args.toArray(String[]::new));
     }
 
-    private static int usageError(String... extra) {
+    /** The exit code of a bad value (78 by the project's rule for values, not 64). */
+    private static int configError(String... extra) {
         try {
             run(extra);
             return ExitCode.OK;
@@ -82,20 +84,53 @@ class AnnounceOptionsTest {
         assertEquals(List.of(100, 200), a.vlans());
         assertEquals(Map.of(100, List.of(Cidr.parse("198.51.100.1/24"), Cidr.parse("2001:db8:100::1/128")),
                 200, List.of()), a.vlanAddresses());
-        assertEquals(ExitCode.USAGE, usageError("--vlan", "4095"));
-        assertEquals(ExitCode.USAGE, usageError("--vlan", "ten"));
-        assertEquals(ExitCode.USAGE, usageError("--vlan", "100:not-an-address"));
+        assertEquals(ExitCode.CONFIG, configError("--vlan", "4095"));
+        assertEquals(ExitCode.CONFIG, configError("--vlan", "ten"));
+        assertEquals(ExitCode.CONFIG, configError("--vlan", "100:not-an-address"));
     }
 
     @Test
-    void badSettingsAreUsageErrors() {
-        assertEquals(ExitCode.USAGE, usageError("--announce-backoff", "50ms,100ms"));
-        assertEquals(ExitCode.USAGE, usageError("--announce-backoff", "500ms,100ms,50ms"), "max below initial");
-        assertEquals(ExitCode.USAGE, usageError("--announce-refresh", "10ms"));
-        assertEquals(ExitCode.USAGE, usageError("--announce-budget", "-1"));
-        assertEquals(ExitCode.USAGE, usageError("--announce-interval-mode", "random"));
-        assertEquals(ExitCode.USAGE, usageError("--arp-form", "shout"));
-        assertEquals(ExitCode.USAGE, usageError("--announce-na-count", "1001"));
+    void badSettingsAreConfigurationErrors() {
+        assertEquals(ExitCode.CONFIG, configError("--announce-backoff", "50ms,100ms"));
+        assertEquals(ExitCode.CONFIG, configError("--announce-backoff", "500ms,100ms,50ms"), "max below initial");
+        assertEquals(ExitCode.CONFIG, configError("--announce-refresh", "10ms"));
+        assertEquals(ExitCode.CONFIG, configError("--announce-budget", "-1"));
+        assertEquals(ExitCode.CONFIG, configError("--announce-interval-mode", "random"));
+        assertEquals(ExitCode.CONFIG, configError("--arp-form", "shout"));
+        assertEquals(ExitCode.CONFIG, configError("--announce-na-count", "1001"));
+    }
+
+    @Test
+    void theConfigurationFileTakesTheSameSettings() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("announce", ".yaml");
+        try {
+            java.nio.file.Files.writeString(file, String.join("\n",
+                    "groups:",
+                    "  - master: fo0",
+                    "    links: {primary: eth1, standby: eth2}",
+                    "    announce:",
+                    "      count: 4",
+                    "      interval-mode: exponential",
+                    "      backoff: 20ms,0ms,400ms",
+                    "      refresh: 60s",
+                    "      until-proven: true",
+                    "      budget: 40",
+                    "      na-count: 2",
+                    "      na-interval: 1500ms",
+                    "      vlans: [\"100:198.51.100.1/24\", 200]",
+                    "      hold-on-flap: true",
+                    ""));
+            GroupConfig.AnnounceConfig a = RunCommand.load(dev.tapover.config.ConfigSource.of(file, List.of()))
+                    .group().announce();
+            assertEquals(AnnouncementConfig.builder().arpCount(4).intervalMode(IntervalMode.EXPONENTIAL)
+                    .backoff(Duration.ofMillis(20), Duration.ZERO, Duration.ofMillis(400)).refresh(Duration.ofSeconds(60))
+                    .untilProven(true).budgetPerSecond(40).naCount(2).naInterval(Duration.ofMillis(1500)).build(),
+                    PcapAnnouncements.settings(a));
+            assertEquals(Map.of(100, List.of(Cidr.parse("198.51.100.1/24")), 200, List.of()), a.vlanAddresses());
+            assertTrue(a.holdOnFlap());
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
     }
 
     @Test
