@@ -2,19 +2,19 @@
 # Benchmarks failover announcements: cable pull to the first gratuitous ARP on the standby wire, tapover against a naive ip-monitor + arping loop.
 set -euo pipefail
 
-readonly EX_USAGE=64 EX_UNAVAILABLE=69 EX_SOFTWARE=70 EX_NOPERM=77
+# shellcheck source=lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
 
-PROG=${0##*/}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LIB=$ROOT/scripts/bench/lib
+ROOT=$BENCH_ROOT
+LIB=$BENCH_LIB
 PULLS=${PULLS:-50}
-TUNED_PULLS=${TUNED_PULLS:-30}
+TUNED_PULLS=${TUNED_PULLS:-20}
 TUNED_JAVA_OPTS=${TUNED_JAVA_OPTS:--XX:TieredStopAtLevel=1 -Xcomp}
-TAP_PULLS=${TAP_PULLS:-20}
+TAP_PULLS=${TAP_PULLS:-10}
 PLOT=${PLOT:-$ROOT/docs/img/failover-latency.png}
 MARKDOWN=${MARKDOWN:-}
 OUT=${OUT:-}
-PYTHON=${PYTHON:-/usr/bin/python3}   # Debian's, with python3-matplotlib for the plot
+PYTHON=$(bench_python)   # Debian's /usr/bin/python3 has python3-matplotlib for the plot
 P=tovbf$$
 H=$P-host     # tapover's host: primary, standby (veth to the switch), later the TAP tprimary
 B=$P-base     # the naive baseline's host: its own primary and standby cables into the same switch
@@ -22,7 +22,7 @@ S=$P-sw       # the switch: bridge br0, and mk0/mk1 for marker frames
 R=$P-peer     # a Linux peer at 192.0.2.2 that pings the master at 500 pps
 MAC_A=02:00:5e:00:53:01   # tapover's master
 MAC_B=02:00:5e:00:53:02   # what the baseline announces (arping -s)
-PING_COUNT=400            # per cable change: 0.8 s at 500 pps, the change 0.3 s in
+PING_COUNT=200            # per cable change: ~0.5 s at 500 pps, the change 0.2 s in
 
 usage() {
   cat <<EOF
@@ -57,26 +57,17 @@ Exit codes: 0 ok, 64 usage, 69 a tool is missing, 70 a measurement failed, 77 no
 EOF
 }
 
-die() { local code=$1; shift; echo "$PROG: $*" >&2; exit "$code"; }
-
 case ${1:-} in
   -h|--help|help) usage; exit 0 ;;
   "") ;;
-  *) echo "$PROG: unknown argument '$1'" >&2; echo "Try '$PROG --help'." >&2; exit $EX_USAGE ;;
+  *) usage_error "unknown argument '$1'" ;;
 esac
-case $PULLS in ''|*[!0-9]*|0) die $EX_USAGE "PULLS must be a positive number, got '$PULLS'" ;; esac
-case $TAP_PULLS in ''|*[!0-9]*) die $EX_USAGE "TAP_PULLS must be a number, got '$TAP_PULLS'" ;; esac
-case $TUNED_PULLS in ''|*[!0-9]*) die $EX_USAGE "TUNED_PULLS must be a number, got '$TUNED_PULLS'" ;; esac
-[ "$(id -u)" -eq 0 ] || die $EX_NOPERM "needs root for network namespaces: run it with sudo"
-for tool in ip tcpdump "$PYTHON" arping ping timeout java mvn; do
-  command -v "$tool" >/dev/null 2>&1 || die $EX_UNAVAILABLE "'$tool' not found; install it (apt-get install iproute2 tcpdump python3 python3-matplotlib arping iputils-ping openjdk-17-jdk-headless maven)"
-done
-
-jar=$ROOT/agent/target/tapover.jar
-if [ ! -f "$jar" ] || [ -n "$(find "$ROOT/agent/src/main" "$ROOT/native-bindings/src/main" -newer "$jar" -type f -print -quit)" ]; then
-  echo "== building the agent"
-  (cd "$ROOT" && mvn -q -o -pl agent -am -DskipTests package) || die $EX_SOFTWARE "the build failed"
-fi
+case $PULLS in ''|*[!0-9]*|0) usage_error "PULLS must be a positive number, got '$PULLS'" ;; esac
+case $TAP_PULLS in ''|*[!0-9]*) usage_error "TAP_PULLS must be a number, got '$TAP_PULLS'" ;; esac
+case $TUNED_PULLS in ''|*[!0-9]*) usage_error "TUNED_PULLS must be a number, got '$TUNED_PULLS'" ;; esac
+need_root
+need_tool ip tcpdump arping ping timeout java mvn awk
+build_if_stale
 
 [ -n "$OUT" ] || OUT=$(mktemp -d /tmp/tapover-failover.XXXXXX)
 mkdir -p "$OUT"
@@ -108,7 +99,7 @@ trap 'exit 143' TERM
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 quiet_link() { in_ns "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"; ip -n "$1" link set "$2" addrgenmode none; }
 
-echo "== lab: namespaces $H $B $S $R (raw data in $OUT)"
+note "lab: namespaces $H $B $S $R (raw data in $OUT)"
 for ns in "$H" "$B" "$S" "$R"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
 ip -n "$S" link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0
 cable_pair() { # NS LINK SWITCH_PORT
@@ -136,7 +127,7 @@ ip netns exec "$S" timeout 900 tcpdump -i any -y LINUX_SLL2 -Q in --time-stamp-p
   -w "$OUT/switch.pcap" 'arp or ether proto 0x88b5' 2>"$OUT/tcpdump.err" &
 CAPTURE_PID=$!; PIDS+=("$CAPTURE_PID")
 for _ in $(seq 50); do grep -q "listening on" "$OUT/tcpdump.err" && break; sleep 0.1; done
-grep -q "listening on" "$OUT/tcpdump.err" || die $EX_SOFTWARE "tcpdump did not start: $(cat "$OUT/tcpdump.err")"
+grep -q "listening on" "$OUT/tcpdump.err" || die "$EX_SOFTWARE" "tcpdump did not start: $(cat "$OUT/tcpdump.err")"
 ip -n "$S" -o link show 2>/dev/null | sed -n 's/^\([0-9]*\): \([^:@]*\).*/\1 \2/p' >"$OUT/ifindex.tsv"
 
 # helper NAME NS ARGS...: starts a cable.py helper behind two FIFOs; its fds land in HELPER_IN/HELPER_OUT.
@@ -151,7 +142,7 @@ helper() {
 ask() {
   local reply
   echo "$3" >&"$1"
-  read -r -t 10 reply <&"$2" || die $EX_SOFTWARE "the cable helper did not answer '$3': $(cat "$OUT"/*.err)"
+  read -r -t 10 reply <&"$2" || die "$EX_SOFTWARE" "the cable helper did not answer '$3': $(cat "$OUT"/*.err)"
   read -r -a REPLY_WORDS <<<"$reply"
 }
 
@@ -168,7 +159,8 @@ change() {
 record() { echo "$LAST_CHANGE ${1:--}" >>"$OUT/pulls.tsv"; }
 
 # ping_master: 500 pps from the peer across a change; ping_lost waits for it and sets LOST.
-ping_master() { ip netns exec "$R" ping -q -n -i 0.002 -c "$PING_COUNT" -W 1 192.0.2.1 >"$OUT/ping.out" 2>&1 & PING_PID=$!; }
+# (-W 0.2: a lost probe makes ping wait that long for it at the end, not a second)
+ping_master() { ip netns exec "$R" ping -q -n -i 0.002 -c "$PING_COUNT" -W 0.2 192.0.2.1 >"$OUT/ping.out" 2>&1 & PING_PID=$!; }
 ping_lost() {
   wait "$PING_PID" || true
   LOST=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$OUT/ping.out" \
@@ -189,13 +181,13 @@ start_agent() { # NAME JAVA-OPTS RUN-OPTIONS...
     kill -0 "$AGENT_PID" 2>/dev/null || break
     sleep 0.1
   done
-  die $EX_SOFTWARE "the agent did not start ($name): $(tail -5 "$log")"
+  die "$EX_SOFTWARE" "the agent did not start ($name): $(tail -5 "$log")"
 }
 stop_agent() { kill -TERM "$AGENT_PID" 2>/dev/null || true; wait "$AGENT_PID" 2>/dev/null || true; }
 
-pause() { sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.3f", 0.2 + r / 32768 * 0.2 }')"; }
+pause() { sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.3f", 0.1 + r / 32768 * 0.2 }')"; }
 
-echo "== naive baseline in $B: ip -o monitor link | while read ...; arping -U -c 1 (its own cables, same switch)"
+note "naive baseline in $B: ip -o monitor link | while read ...; arping -U -c 1 (its own cables, same switch)"
 # shellcheck disable=SC2016 # the loop runs in the baseline namespace; only MAC_B is spliced in
 ip netns exec "$B" bash -c '
   ip -o monitor link | while read -r line; do
@@ -210,29 +202,30 @@ PIDS+=("$!")
 # across each), each cycle followed by a pull and plug of the baseline's cable when WITH_BASELINE=1.
 veth_cycles() {
   local scenario=$1 count=$2 baseline=$3 i
-  in_ns "$R" ping -q -c 3 -i 0.1 -W 1 192.0.2.1 >/dev/null || die $EX_SOFTWARE "the peer cannot reach the master"
+  in_ns "$R" ping -q -c 3 -i 0.1 -W 1 192.0.2.1 >/dev/null || die "$EX_SOFTWARE" "the peer cannot reach the master"
   for i in $(seq "$count"); do
-    ping_master; sleep 0.3
+    ping_master; sleep 0.2
     change "$scenario" pull "$i" up-primary up-standby "$MAC_A"; ping_lost; record "$LOST"
     pause
-    ping_master; sleep 0.3
+    ping_master; sleep 0.2
     change "$scenario" plug "$i" up-primary up-primary "$MAC_A"; ping_lost; record "$LOST"
     pause
     if [ "$baseline" = 1 ]; then
-      change veth-naive pull "$i" bp-primary bp-standby "$MAC_B"; record; sleep 0.3
+      change veth-naive pull "$i" bp-primary bp-standby "$MAC_B"; record; sleep 0.25
       change veth-naive plug "$i" bp-primary bp-primary "$MAC_B"; record; pause
     fi
-    [ $((i % 10)) -ne 0 ] || echo "   $i/$count"
+    [ $((i % 10)) -ne 0 ] || note "$scenario: $i/$count"
   done
 }
 
-echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)"
-echo "== tapover on veth cables, default JVM flags, carrier poll 10 ms: $PULLS pulls and plugs, each followed by the baseline's"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+note "load before: $LOAD_BEFORE (1, 5, 15 min)"
+note "tapover on veth cables, default JVM flags, carrier poll 10 ms: $PULLS pulls and plugs, each followed by the baseline's"
 start_agent veth "" --primary primary
 veth_cycles veth-agent "$PULLS" 1
 stop_agent
 if [ "$TUNED_PULLS" -gt 0 ]; then
-  echo "== tapover on veth cables, code compiled at first call ($TUNED_JAVA_OPTS): $TUNED_PULLS pulls and plugs"
+  note "tapover on veth cables, code compiled at first call ($TUNED_JAVA_OPTS): $TUNED_PULLS pulls and plugs"
   start_agent veth-tuned "$TUNED_JAVA_OPTS" --primary primary
   veth_cycles veth-tuned "$TUNED_PULLS" 0
   stop_agent
@@ -241,7 +234,7 @@ fi
 if [ "$TAP_PULLS" -gt 0 ]; then
   helper tap "$H" tap tprimary
   TAP_IN=$HELPER_IN TAP_OUT=$HELPER_OUT
-  read -r -t 10 _ <&"$TAP_OUT" || die $EX_SOFTWARE "the TAP helper did not start: $(cat "$OUT/tap.err")"
+  read -r -t 10 _ <&"$TAP_OUT" || die "$EX_SOFTWARE" "the TAP helper did not start: $(cat "$OUT/tap.err")"
   quiet_link "$H" tprimary
   ip -n "$H" link set tprimary up
   # tap_trials NAME: carrier off after a random 50..1250 ms hold (linkwatch's delay depends on it), then on.
@@ -256,11 +249,11 @@ if [ "$TAP_PULLS" -gt 0 ]; then
       sleep 0.3
     done
   }
-  echo "== tapover with a TAP primary (TUNSETCARRIER), /sys carrier poll 10 ms: $TAP_PULLS pulls"
+  note "tapover with a TAP primary (TUNSETCARRIER), /sys carrier poll 10 ms: $TAP_PULLS pulls"
   start_agent tap-poll "" --primary tprimary --carrier-poll 10ms
   tap_trials tap-poll
   stop_agent
-  echo "== tapover with a TAP primary, netlink only (--carrier-poll 0): $TAP_PULLS pulls"
+  note "tapover with a TAP primary, netlink only (--carrier-poll 0): $TAP_PULLS pulls"
   start_agent tap-netlink "" --primary tprimary --carrier-poll 0
   tap_trials tap-netlink
   stop_agent
@@ -272,8 +265,14 @@ sleep 0.5
 kill -INT "$CAPTURE_PID" 2>/dev/null || true
 wait "$CAPTURE_PID" 2>/dev/null || true
 
-echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== results ($(uname -r), $(nproc) CPUs)"
+note "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+note "results ($(uname -r), $(nproc) CPUs)"
+echo "Failover announcements: cable change -> first gratuitous ARP on the wire, from tcpdump timestamps on the"
+echo "switch side; $PULLS veth pulls and plugs for tapover (default JVM flags) and, interleaved, for a naive"
+echo "ip-monitor + arping -U loop on its own cables into the same bridge; $TUNED_PULLS with $TUNED_JAVA_OPTS;"
+echo "$TAP_PULLS TAP carrier-offs (TUNSETCARRIER) per carrier-poll setting. Kernel $(uname -r), $(nproc) CPUs,"
+echo "load average $LOAD_BEFORE at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end. p99 of n <= 100 is the maximum."
+echo
 mkdir -p "$(dirname "$PLOT")"
 "$PYTHON" "$LIB/failover_report.py" "$OUT" --plot "$PLOT" --markdown "${MARKDOWN:-$OUT/failover.md}"
-echo "plot: $PLOT   raw data: $OUT"
+note "plot: $PLOT   raw data: $OUT"

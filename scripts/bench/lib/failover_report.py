@@ -67,6 +67,31 @@ def summary(values):
             "min": s[0] if s else float("nan"), "max": s[-1] if s else float("nan")}
 
 
+# RESULT keys (docs/benchmarks.md, output convention) of each scenario and phase.
+RESULT_KEYS = {
+    ("veth-agent", "pull"): "failover.first_announcement",
+    ("veth-agent", "plug"): "failover.failback_announcement",
+    ("veth-naive", "pull"): "failover.first_announcement.naive",
+    ("veth-naive", "plug"): "failover.failback_announcement.naive",
+    ("veth-tuned", "pull"): "failover.first_announcement.compiled",
+    ("veth-tuned", "plug"): "failover.failback_announcement.compiled",
+    ("tap-poll", "pull"): "failover.first_announcement.tap_poll",
+    ("tap-netlink", "pull"): "failover.first_announcement.tap_netlink",
+}
+
+
+def result(key, value, unit, n=None, label=None):
+    """One machine-readable line: RESULT <key>=<number> unit=<unit> [n=<count>] [label="..."]."""
+    number = "nan" if value is None or (isinstance(value, float) and math.isnan(value)) else (
+        "%.3f" % value if isinstance(value, float) else str(value))
+    words = ["RESULT %s=%s" % (key, number), "unit=" + unit]
+    if n is not None:
+        words.append("n=%d" % n)
+    if label:
+        words.append('label="%s"' % label)
+    print(" ".join(words))
+
+
 def carrier_sources(log_paths, link):
     """Counts, per direction, which carrier source reported `link`'s changes in the agent logs."""
     counts = collections.Counter()
@@ -182,6 +207,29 @@ def main(argv):
                     os.path.basename(log), ", ".join("%s %s: %d" % (d, src, n) for (d, src), n in sorted(counts.items())))
                 print(line)
                 notes.append(line)
+
+    print()
+    for key, label in labels.items():
+        if key in latencies and key in RESULT_KEYS:
+            s = summary(latencies[key])
+            for stat in ("median", "p90", "p99", "min", "max"):
+                result("%s.%s" % (RESULT_KEYS[key], stat), s[stat], "ms", s["n"], label)
+        if from_marker.get(key) and key in RESULT_KEYS:
+            s = summary(from_marker[key])
+            for stat in ("median", "p99"):
+                result("%s.marker.%s" % (RESULT_KEYS[key], stat), s[stat], "ms", s["n"], label + ", from the marker frame")
+        if lost.get(key):
+            values = lost[key]
+            phase = "failback" if key[1] == "plug" else "failover"
+            variant = "" if key[0] == "veth-agent" else "." + RESULT_KEYS[key].split(".")[-1]
+            result("failover.probes_lost.%s%s.max" % (phase, variant), max(values), "frames", len(values),
+                   label + ", probes lost at 500 pps")
+            result("failover.probes_lost.%s%s.mean" % (phase, variant), sum(values) / len(values), "frames",
+                   len(values), label + ", probes lost at 500 pps")
+    for (direction, source), n in sorted(carrier_sources(sorted(glob.glob(os.path.join(run, "agent-veth.log"))),
+                                                          "primary").items()):
+        result("failover.carrier_first.%s.%s" % (direction, source), n, "count", None,
+               "veth carrier %s first reported by %s (default run)" % (direction, source))
 
     if args.markdown:
         with open(args.markdown, "w") as f:
