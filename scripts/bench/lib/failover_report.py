@@ -213,19 +213,20 @@ def main(argv):
         if key in latencies and key in RESULT_KEYS:
             s = summary(latencies[key])
             for stat in ("median", "p90", "p99", "min", "max"):
-                result("%s.%s" % (RESULT_KEYS[key], stat), s[stat], "ms", s["n"], label)
+                result("%s.%s" % (RESULT_KEYS[key], stat), s[stat], "ms", s["n"], "%s, %s" % (label, stat))
         if from_marker.get(key) and key in RESULT_KEYS:
             s = summary(from_marker[key])
             for stat in ("median", "p99"):
-                result("%s.marker.%s" % (RESULT_KEYS[key], stat), s[stat], "ms", s["n"], label + ", from the marker frame")
+                result("%s.marker.%s" % (RESULT_KEYS[key], stat), s[stat], "ms", s["n"],
+                       "%s, from the marker frame, %s" % (label, stat))
         if lost.get(key):
             values = lost[key]
             phase = "failback" if key[1] == "plug" else "failover"
             variant = "" if key[0] == "veth-agent" else "." + RESULT_KEYS[key].split(".")[-1]
             result("failover.probes_lost.%s%s.max" % (phase, variant), max(values), "frames", len(values),
-                   label + ", probes lost at 500 pps")
+                   label + ", probes lost at 500 pps, max")
             result("failover.probes_lost.%s%s.mean" % (phase, variant), sum(values) / len(values), "frames",
-                   len(values), label + ", probes lost at 500 pps")
+                   len(values), label + ", probes lost at 500 pps, mean")
     for (direction, source), n in sorted(carrier_sources(sorted(glob.glob(os.path.join(run, "agent-veth.log"))),
                                                           "primary").items()):
         result("failover.carrier_first.%s.%s" % (direction, source), n, "count", None,
