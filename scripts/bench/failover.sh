@@ -38,21 +38,22 @@ interpreted code costs on a path that runs once per failover. Then TAP_PULLS pul
 of a TAP lower link's carrier (TUNSETCARRIER 0, which the kernel's linkwatch batches up to 1 s), with
 the agent's /sys carrier poll at 10 ms and then off. Everything runs in namespaces $P-* that are
 deleted on every exit; nothing is created in the root namespace. Runtime with the defaults: about
-5 minutes.
+3.5 minutes (under all.sh's 300 s limit).
 
 Environment:
-  PULLS       veth pulls (and plugs), each for tapover and the baseline (default 50, at least 1)
-  TUNED_PULLS      veth pulls with TUNED_JAVA_OPTS (default 30, 0 to skip)
+  PULLS            veth pulls (and plugs), each for tapover and the baseline (default 50, at least 1)
+  TUNED_PULLS      veth pulls with TUNED_JAVA_OPTS (default 20, 0 to skip)
   TUNED_JAVA_OPTS  JVM flags of that run (default "-XX:TieredStopAtLevel=1 -Xcomp")
   AGENT_PREFIX     a command put before the agent, e.g. "chrt -r 1" or "nice -n -10" (default none)
-  TAP_PULLS   TAP carrier-off trials per carrier-poll setting (default 20, 0 to skip)
-  OUT         directory for the raw data (default: a new /tmp/tapover-failover.XXXXXX)
-  PLOT        latency distribution PNG (default docs/img/failover-latency.png)
-  MARKDOWN    also write the results table as Markdown to this file
-  PYTHON      the python3 with matplotlib (default /usr/bin/python3)
+  TAP_PULLS        TAP carrier-off trials per carrier-poll setting (default 10, 0 to skip)
+  OUT              directory for the raw data (default: a new /tmp/tapover-failover.XXXXXX)
+  PLOT             latency distribution PNG (default docs/img/failover-latency.png)
+  MARKDOWN         also write the results table as Markdown to this file
+  BENCH_PYTHON     the python3 with matplotlib (default /usr/bin/python3)
 
-Prints median, p90, p99, min and max per scenario (p99 of 50 samples is the maximum), the same from
-the marker frames the switch captured, probes lost, and which carrier source saw each change first.
+Prints (stdout) median, p90, p99, min and max per scenario (p99 of 50 samples is the maximum), the
+same from the marker frames the switch captured, probes lost, which carrier source saw each change
+first, and RESULT lines (failover.first_announcement.median ...); progress goes to stderr.
 Exit codes: 0 ok, 64 usage, 69 a tool is missing, 70 a measurement failed, 77 not root.
 EOF
 }
