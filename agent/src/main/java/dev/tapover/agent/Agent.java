@@ -274,7 +274,7 @@ public final class Agent {
             }
         }, group -> {
             PcapAnnouncements a = pcapAnnouncements;
-            return a == null ? -1 : ((Number) a.status().getOrDefault("sentTotal", -1L)).longValue();
+            return a == null ? -1 : a.sentTotal(); // on the failover path: no status map
         }, System::nanoTime);
         AutoCloseable subscription = events.subscribe(metrics::onEvent);
         try {

@@ -270,7 +270,15 @@ public final class GroupRuntime implements AutoCloseable {
             slot = link.map(l -> l.rank() + 1).orElse(0);
         }
         dataPath.activate(slot);
-        if (e.announce()) { // the wire first: logging and events come after the first announcement frames
+        syncCarrier();
+        failovers++;
+        lastFailoverTime = java.time.Instant.now();
+        events.publish("active-changed", fields("group", name(),
+                "from", e.oldActive() == null ? null : e.oldActive().name(),
+                "to", e.newActive() == null ? null : e.newActive().name(),
+                "reason", e.reason().wireName(),
+                "trigger", e.trigger() == null ? null : e.trigger().name()));
+        if (e.announce()) { // before the log line: the wire first (the metrics read the frame count on the event)
             String reason = e.reason().wireName();
             if (e.oldActive() == null && migrationReturn(e.newActive().ifindex())) {
                 // Every link went down and the old active one returned within the window: a migration.
@@ -280,19 +288,11 @@ public final class GroupRuntime implements AutoCloseable {
             announcements.announce(e.newActive().name(), e.newActive().ifindex(), reason);
             watchForProof(e.newActive());
         }
-        syncCarrier();
-        failovers++;
-        lastFailoverTime = java.time.Instant.now();
         long latencyMicros = (nanoTime.getAsLong() - e.timestampNanos()) / 1000;
         LOG.info("event=active-changed group={} from={} to={} reason={} trigger={} decision_us={}", name(),
                 e.oldActive() == null ? "none" : e.oldActive().name(),
                 e.newActive() == null ? "none" : e.newActive().name(), e.reason().wireName(),
                 e.trigger() == null ? "none" : e.trigger().name(), latencyMicros);
-        events.publish("active-changed", fields("group", name(),
-                "from", e.oldActive() == null ? null : e.oldActive().name(),
-                "to", e.newActive() == null ? null : e.newActive().name(),
-                "reason", e.reason().wireName(),
-                "trigger", e.trigger() == null ? null : e.trigger().name()));
     }
 
     private void syncCarrier() {

@@ -111,6 +111,11 @@ public final class PcapAnnouncements implements GroupRuntime.Announcements {
                         "stoppedEarly", stoppedEarly)));
     }
 
+    /** Announcement frames sent so far (cheap: for the failover latency metric, read on every switch). */
+    long sentTotal() {
+        return announcer.counters().sentTotal();
+    }
+
     @Override
     public Map<String, Object> status() {
         AnnouncementCounters c = announcer.counters();
