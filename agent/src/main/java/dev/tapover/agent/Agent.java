@@ -237,6 +237,7 @@ public final class Agent {
         Signal.handle(new Signal("TERM"), s -> requestStop("SIGTERM"));
         Signal.handle(new Signal("INT"), s -> requestStop("SIGINT"));
         Signal.handle(new Signal("HUP"), s -> reloadOnSignal());
+        Signal.handle(new Signal("USR1"), s -> conductor.post(() -> runtime.notifyPeers("signal"))); // as notify-peers
     }
 
     /** Asks the conductor to stop; start-up state is undone by {@link #shutdown()}. */
@@ -273,7 +274,7 @@ public final class Agent {
             }
         }, group -> {
             PcapAnnouncements a = pcapAnnouncements;
-            return a == null ? -1 : ((Number) a.status().getOrDefault("sentTotal", -1L)).longValue();
+            return a == null ? -1 : a.sentTotal(); // on the failover path: no status map
         }, System::nanoTime);
         AutoCloseable subscription = events.subscribe(metrics::onEvent);
         try {

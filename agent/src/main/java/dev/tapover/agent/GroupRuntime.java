@@ -55,7 +55,7 @@ public final class GroupRuntime implements AutoCloseable {
         this.config = config;
         this.nanoTime = nanoTime;
         this.events = events;
-        PolicyConfig policy = new PolicyConfig(config.upDelay(), config.downDelay(), config.failbackDelay(),
+        PolicyConfig policy = new PolicyConfig(config.upDelay(), effectiveDownDelay(config), config.failbackDelay(),
                 FailbackPolicy.parse(config.failback()));
         this.group = new FailoverGroup(config.links(), policy, nanoTime);
         this.counters = new PortCounters[config.links().size()];
@@ -75,6 +75,20 @@ public final class GroupRuntime implements AutoCloseable {
     /** Plugs in what turns "announce" requests into frames (the announce package). */
     public void setAnnouncements(Announcements announcements) {
         this.announcements = announcements;
+        announcements.publishProofsTo(events);
+    }
+
+    /** hold-on-flap waits the migration window out before failing over: a down-delay of at least the window. */
+    static java.time.Duration effectiveDownDelay(GroupConfig config) {
+        java.time.Duration window = config.announce().migrationWindow();
+        return config.announce().holdOnFlap() && window.compareTo(config.downDelay()) > 0 ? window : config.downDelay();
+    }
+
+    /** Closes the loop: the next frame unicast to the master that comes in on {@code link} proves the path. */
+    private void watchForProof(LinkRef link) {
+        Announcements target = announcements;
+        snapshot(link.ifindex()).ifPresent(s -> counters[s.rank()].watchNextUnicastToMaster(
+                nanos -> target.pathProven(link.name(), nanos)));
     }
 
     public String name() {
@@ -213,7 +227,7 @@ public final class GroupRuntime implements AutoCloseable {
     public void reconfigure(GroupConfig next) {
         this.config = next;
         announcements.reconfigure(next);
-        apply(group.setConfig(new PolicyConfig(next.upDelay(), next.downDelay(), next.failbackDelay(),
+        apply(group.setConfig(new PolicyConfig(next.upDelay(), effectiveDownDelay(next), next.failbackDelay(),
                 FailbackPolicy.parse(next.failback()))));
     }
 
@@ -224,7 +238,10 @@ public final class GroupRuntime implements AutoCloseable {
                 active.map(LinkRef::name).orElse("none"));
         events.publish("notify-peers", fields("group", name(), "reason", reason,
                 "link", active.map(LinkRef::name).orElse(null)));
-        active.ifPresent(link -> announcements.announce(link.name(), link.ifindex(), reason));
+        active.ifPresent(link -> {
+            announcements.announce(link.name(), link.ifindex(), reason);
+            watchForProof(link);
+        });
     }
 
     private boolean migrationReturn(int ifindex) {
@@ -256,17 +273,12 @@ public final class GroupRuntime implements AutoCloseable {
         syncCarrier();
         failovers++;
         lastFailoverTime = java.time.Instant.now();
-        long latencyMicros = (nanoTime.getAsLong() - e.timestampNanos()) / 1000;
-        LOG.info("event=active-changed group={} from={} to={} reason={} trigger={} decision_us={}", name(),
-                e.oldActive() == null ? "none" : e.oldActive().name(),
-                e.newActive() == null ? "none" : e.newActive().name(), e.reason().wireName(),
-                e.trigger() == null ? "none" : e.trigger().name(), latencyMicros);
         events.publish("active-changed", fields("group", name(),
                 "from", e.oldActive() == null ? null : e.oldActive().name(),
                 "to", e.newActive() == null ? null : e.newActive().name(),
                 "reason", e.reason().wireName(),
                 "trigger", e.trigger() == null ? null : e.trigger().name()));
-        if (e.announce()) {
+        if (e.announce()) { // before the log line: the wire first (the metrics read the frame count on the event)
             String reason = e.reason().wireName();
             if (e.oldActive() == null && migrationReturn(e.newActive().ifindex())) {
                 // Every link went down and the old active one returned within the window: a migration.
@@ -274,7 +286,13 @@ public final class GroupRuntime implements AutoCloseable {
                 carrierLostAtNanos = 0;
             }
             announcements.announce(e.newActive().name(), e.newActive().ifindex(), reason);
+            watchForProof(e.newActive());
         }
+        long latencyMicros = (nanoTime.getAsLong() - e.timestampNanos()) / 1000;
+        LOG.info("event=active-changed group={} from={} to={} reason={} trigger={} decision_us={}", name(),
+                e.oldActive() == null ? "none" : e.oldActive().name(),
+                e.newActive() == null ? "none" : e.newActive().name(), e.reason().wireName(),
+                e.trigger() == null ? "none" : e.trigger().name(), latencyMicros);
     }
 
     private void syncCarrier() {
@@ -406,6 +424,14 @@ public final class GroupRuntime implements AutoCloseable {
 
         /** The addresses to announce from now on. */
         void updateAddresses(List<Cidr> addresses);
+
+        /** A frame unicast to the master came in on {@code ifname} at {@code nanos}; any thread, never blocks. */
+        default void pathProven(String ifname, long nanos) {
+        }
+
+        /** Where "path-proven" events go. */
+        default void publishProofsTo(EventLog events) {
+        }
 
         Map<String, Object> status();
 

@@ -1,13 +1,15 @@
-// The knobs of announcement bursts: ARP form, round counts and spacing, NA limits, frame budget.
+// The knobs of announcement bursts: ARP form, round counts and spacing, NA limits, refresh, proof, frame budget.
 package dev.tapover.announce;
 
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Immutable announcement settings. Defaults: form {@code request}, 3 ARP rounds 1 s apart (first at
- * once), 3 NA rounds at least 1 s apart (RFC 4861 MAX_NEIGHBOR_ADVERTISEMENT and RetransTimer), a budget
- * of 100 frames per second, and a RARP frame for any VLAN that carries no address.
+ * Immutable announcement settings. Defaults: form {@code request}; 5 ARP rounds, the first at once, then
+ * gaps growing as QEMU's announce-self does (50, 150, 250, 350 ms: rounds at 0, 50, 200, 450, 800 ms);
+ * 3 NA rounds at least 1 s apart (RFC 4861 MAX_NEIGHBOR_ADVERTISEMENT and RetransTimer); no periodic
+ * refresh; bursts run to the end even once the path is proven; a budget of 100 frames per second per
+ * link; and a RARP frame for any VLAN that carries no address.
  *
  * @param arpForm           which ARP frame announces IPv4 addresses
  * @param arpCount          ARP rounds per burst, 0 to send none
@@ -18,8 +20,13 @@ import java.util.Objects;
  * @param backoffMax        the largest gap in the backoff and exponential modes
  * @param naCount           neighbour advertisement rounds per burst, 0 to send none
  * @param naInterval        the least time between two NA rounds, also across bursts
- * @param budgetPerSecond   the most frames sent in any second (token bucket), 0 for no limit
+ * @param budgetPerSecond   the most frames sent on one link in any second (a token bucket per link), 0 for
+ *                          no limit
  * @param rarpWhenNoAddress send one RARP on a VLAN (or untagged) segment that has no address
+ * @param refresh           after a burst, send one round again every {@code refresh} (keeps switch FDB
+ *                          entries younger than their ageing time); zero for none
+ * @param untilProven       stop a burst early, after its first round, once a frame addressed to the
+ *                          master arrives on the active link (the path is proven)
  */
 public record AnnouncementConfig(
         ArpForm arpForm,
@@ -32,7 +39,9 @@ public record AnnouncementConfig(
         int naCount,
         Duration naInterval,
         int budgetPerSecond,
-        boolean rarpWhenNoAddress) {
+        boolean rarpWhenNoAddress,
+        Duration refresh,
+        boolean untilProven) {
 
     /** RFC 4861 section 10: MAX_NEIGHBOR_ADVERTISEMENT. */
     public static final int RFC4861_MAX_NEIGHBOR_ADVERTISEMENT = 3;
@@ -41,6 +50,7 @@ public record AnnouncementConfig(
 
     private static final int MAX_ROUNDS = 1000;
     private static final Duration MAX_GAP = Duration.ofHours(1);
+    private static final Duration MIN_REFRESH = Duration.ofMillis(100);
 
     public AnnouncementConfig {
         Objects.requireNonNull(arpForm, "arpForm");
@@ -52,6 +62,11 @@ public record AnnouncementConfig(
         checkGap("backoff step", backoffStep);
         checkGap("backoff max", backoffMax);
         checkGap("na interval", naInterval);
+        checkGap("refresh", refresh);
+        if (!refresh.isZero() && refresh.compareTo(MIN_REFRESH) < 0) {
+            throw new IllegalArgumentException("refresh " + refresh.toMillis() + " ms is below " + MIN_REFRESH.toMillis()
+                    + " ms: a refresh keeps FDB entries fresh over minutes, use e.g. 60s (or 0 for none)");
+        }
         if (backoffMax.compareTo(backoffInitial) < 0) {
             throw new IllegalArgumentException("backoff max " + backoffMax.toMillis() + " ms is below backoff initial "
                     + backoffInitial.toMillis() + " ms: raise max or lower initial");
@@ -109,8 +124,8 @@ public record AnnouncementConfig(
     /** Builds a config from the defaults, changing only what is set. */
     public static final class Builder {
         private ArpForm arpForm = ArpForm.REQUEST;
-        private int arpCount = 3;
-        private IntervalMode intervalMode = IntervalMode.FIXED;
+        private int arpCount = 5;
+        private IntervalMode intervalMode = IntervalMode.BACKOFF;
         private Duration interval = Duration.ofSeconds(1);
         private Duration backoffInitial = Duration.ofMillis(50);
         private Duration backoffStep = Duration.ofMillis(100);
@@ -119,6 +134,8 @@ public record AnnouncementConfig(
         private Duration naInterval = RFC4861_RETRANS_TIMER;
         private int budgetPerSecond = 100;
         private boolean rarpWhenNoAddress = true;
+        private Duration refresh = Duration.ZERO;
+        private boolean untilProven;
 
         private Builder() {
         }
@@ -135,6 +152,8 @@ public record AnnouncementConfig(
             naInterval = c.naInterval;
             budgetPerSecond = c.budgetPerSecond;
             rarpWhenNoAddress = c.rarpWhenNoAddress;
+            refresh = c.refresh;
+            untilProven = c.untilProven;
         }
 
         public Builder arpForm(ArpForm value) {
@@ -175,6 +194,7 @@ public record AnnouncementConfig(
             return this;
         }
 
+        /** Frames per second per link (token bucket holding one second's worth); 0 for no limit. */
         public Builder budgetPerSecond(int value) {
             budgetPerSecond = value;
             return this;
@@ -185,9 +205,20 @@ public record AnnouncementConfig(
             return this;
         }
 
+        /** One round again every {@code value} after a burst; zero for none. */
+        public Builder refresh(Duration value) {
+            refresh = value;
+            return this;
+        }
+
+        public Builder untilProven(boolean value) {
+            untilProven = value;
+            return this;
+        }
+
         public AnnouncementConfig build() {
             return new AnnouncementConfig(arpForm, arpCount, intervalMode, interval, backoffInitial, backoffStep,
-                    backoffMax, naCount, naInterval, budgetPerSecond, rarpWhenNoAddress);
+                    backoffMax, naCount, naInterval, budgetPerSecond, rarpWhenNoAddress, refresh, untilProven);
         }
     }
 }

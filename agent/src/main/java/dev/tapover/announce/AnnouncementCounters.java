@@ -19,6 +19,12 @@ import java.util.Map;
  * @param lastTrigger      the last trigger's wall-clock time, null before the first
  * @param activeLink       the link announcements go out on, null when none is set
  * @param burstRunning     whether a burst is in progress
+ * @param refreshRounds    periodic refresh rounds so far
+ * @param proofs           triggers whose path was proven (a frame for the master came in on the active link)
+ * @param stoppedEarly     bursts cut short by their proof ({@code untilProven})
+ * @param lastProofMicros  from the last proven trigger to its proof, -1 before the first
+ * @param lastProofLink    the link the last proof came in on, null before the first
+ * @param awaitingProof    whether the last trigger is still unproven
  */
 public record AnnouncementCounters(
         Map<FrameKind, Long> sent,
@@ -32,7 +38,13 @@ public record AnnouncementCounters(
         Reason lastReason,
         Instant lastTrigger,
         String activeLink,
-        boolean burstRunning) {
+        boolean burstRunning,
+        long refreshRounds,
+        long proofs,
+        long stoppedEarly,
+        long lastProofMicros,
+        String lastProofLink,
+        boolean awaitingProof) {
 
     public AnnouncementCounters {
         sent = Map.copyOf(sent);

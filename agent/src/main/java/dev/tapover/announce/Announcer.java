@@ -1,4 +1,4 @@
-// Sends announcement bursts on the active link: pre-built frames, pre-opened links, one worker thread.
+// Sends announcement bursts on the active link: pre-built frames, pre-opened links, per-link budgets, one worker thread.
 package dev.tapover.announce;
 
 import java.io.IOException;
@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 import dev.tapover.announce.AnnouncementFrames.Frame;
@@ -33,14 +34,22 @@ import org.slf4j.LoggerFactory;
  * Tells the network where the master's MAC and addresses live, whenever {@link #trigger} is called.
  *
  * <p>Callers on any thread only change state and wake the worker: {@link #trigger}, {@link #setActiveLink},
- * {@link #updateAddresses}, {@link #updateVlans}, {@link #prepareLinks}, {@link #linkIndexChanged} take a
- * lock for O(1) work and never block on I/O or throw I/O errors. All link I/O happens in {@link #doWork},
- * run by the worker thread ({@link #start}) or, in tests, by the test itself with a fake clock.
+ * {@link #updateAddresses}, {@link #updateVlans}, {@link #prepareLinks}, {@link #linkIndexChanged},
+ * {@link #pathProven} take a lock for O(1) work and never wait for I/O or throw I/O errors. Link I/O happens
+ * in {@link #doWork}, run by the worker thread ({@link #start}) or, in tests, by the test itself with a fake
+ * clock, with one exception that saves a thread wake-up on the critical path: {@link #trigger} sends the
+ * burst's first round itself when the worker is idle, the frames are built and the active link is open
+ * (a few {@code pcap_sendpacket} calls); otherwise the worker sends it.
  *
  * <p>Ahead of time the worker builds every frame ({@link AnnouncementFrames}) and opens every prepared link,
  * so a failover only costs the sends. A link whose ifindex changed (unplugged and plugged again) is
  * reopened: on {@link #linkIndexChanged}, at the start of each burst, and when a send fails. Errors are
- * counted ({@link #counters}) and logged at most once per burst.
+ * counted ({@link #counters}) and logged at most once per burst. Each link has its own frame budget
+ * ({@link TokenBucket}), so frames withheld on one link never starve another.
+ *
+ * <p>Closed loop: {@link #pathProven} reports that a frame addressed to the master arrived on the active
+ * link; the time from the trigger to that frame is recorded, the {@link ProofListener} hears of it (on the
+ * worker thread), and with {@code untilProven} the burst stops after its first round.
  */
 public final class Announcer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Announcer.class);
@@ -53,6 +62,8 @@ public final class Announcer implements AutoCloseable {
     private final LongSupplier nanoClock;
     private final Clock wallClock;
     private final Object lock = new Object();
+    /** Held by whoever touches the worker-only state below (the worker, or {@link #trigger} for a first round). */
+    private final ReentrantLock io = new ReentrantLock();
 
     // Inputs, guarded by lock.
     private final AnnouncementSchedule schedule;
@@ -72,7 +83,7 @@ public final class Announcer implements AutoCloseable {
     private long reopens;
     private boolean sending;
 
-    // Worker-only state.
+    // Worker-only state (guarded by io).
     private long builtVersion;
     private AnnouncementFrames frames;
     private final Map<String, OpenLink> links = new HashMap<>();
@@ -82,6 +93,29 @@ public final class Announcer implements AutoCloseable {
 
     private volatile boolean running;
     private volatile Thread worker;
+    private volatile ProofListener proofListener;
+
+    // Proof intake, guarded by lock: set by pathProven, reported by the worker.
+    private long proofLatencyToReport = -1;
+    private String proofLink;
+    private Reason proofReason;
+    private boolean proofCut;
+    private String lastProofLink;
+
+    // Worker-only: one frame budget per link name.
+    private final Map<String, TokenBucket> budgets = new HashMap<>();
+
+    /** Hears that a trigger's path was proven; called on the worker thread, must not block. */
+    @FunctionalInterface
+    public interface ProofListener {
+        /**
+         * @param link         the active link the frame came in on
+         * @param reason       the proven burst's reason
+         * @param micros       from the trigger to the frame's arrival
+         * @param stoppedEarly whether the burst dropped rounds because of it ({@code untilProven})
+         */
+        void proven(String link, Reason reason, long micros, boolean stoppedEarly);
+    }
 
     /** A link handle and the ifindex the link had when it was opened. */
     private static final class OpenLink {
@@ -123,13 +157,56 @@ public final class Announcer implements AutoCloseable {
 
     // ---- called from any thread ---------------------------------------------------------------------
 
-    /** Starts (or restarts) a burst on the active link. Never blocks, never throws. */
+    /**
+     * Starts (or restarts) a burst on the active link. Sends the first round right here when the worker is
+     * idle and everything is ready (frames built, link open, same ifindex), else leaves it to the worker.
+     * Never waits for a lock held during I/O, never opens a link, never throws.
+     */
     public void trigger(Reason reason) {
         Objects.requireNonNull(reason, "reason");
+        triggerOn(null, -1, reason);
+    }
+
+    /**
+     * What a failover does, in one step with one wake-up: {@code ifname} (now with {@code ifindex}, as the
+     * link monitor reported it) becomes the active link and a burst for {@code reason} starts on it, its
+     * first round sent here when ready (see {@link #trigger}).
+     */
+    public void announceOn(String ifname, int ifindex, Reason reason) {
+        Objects.requireNonNull(ifname, "ifname");
+        Objects.requireNonNull(reason, "reason");
+        triggerOn(ifname, ifindex, reason);
+    }
+
+    /** @param newActive null to keep the active link; @param ifindex its reported ifindex, -1 if unknown */
+    private void triggerOn(String newActive, int ifindex, Reason reason) {
         long now = nanoClock.getAsLong();
+        long version;
+        String active;
         synchronized (lock) {
+            if (newActive != null) {
+                activeLink = newActive;
+                if (ifindex >= 0) {
+                    reportedIndex.put(newActive, ifindex);
+                }
+            }
             schedule.onTrigger(reason, now);
             lastTrigger = wallClock.instant();
+            version = inputVersion;
+            active = activeLink;
+        }
+        if (active != null && io.tryLock()) {
+            try {
+                OpenLink link = links.get(active);
+                if (builtVersion == version && link != null && link.sender != null && !link.stale
+                        && (ifindex >= 0 ? ifindex : opener.ifindex(active)) == link.ifindex) {
+                    sendDueRounds(nanoClock.getAsLong(), link.ifindex);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("announce first round failed error=\"{}\" (the worker retries)", e.toString());
+            } finally {
+                io.unlock();
+            }
         }
         wake();
     }
@@ -209,6 +286,37 @@ public final class Announcer implements AutoCloseable {
         wake();
     }
 
+    /**
+     * A frame addressed to the master's own MAC (not broadcast or multicast) arrived on {@code ifname} at
+     * {@code nanos} (same clock as this announcer's). Counts when {@code ifname} is the active link and the
+     * frame came after the last trigger. Any thread (the data path calls it); never blocks.
+     */
+    public void pathProven(String ifname, long nanos) {
+        boolean report = false;
+        synchronized (lock) {
+            if (ifname.equals(activeLink)) {
+                long before = schedule.stoppedEarly();
+                long latency = schedule.onProven(nanos, nanoClock.getAsLong());
+                if (latency >= 0) {
+                    proofLatencyToReport = latency;
+                    proofLink = ifname;
+                    lastProofLink = ifname;
+                    proofReason = schedule.lastReason();
+                    proofCut = schedule.stoppedEarly() != before;
+                    report = true;
+                }
+            }
+        }
+        if (report) {
+            wake();
+        }
+    }
+
+    /** Who hears of proofs (the agent publishes an event); null for nobody. */
+    public void setProofListener(ProofListener listener) {
+        proofListener = listener;
+    }
+
     public AnnouncementCounters counters() {
         synchronized (lock) {
             Map<FrameKind, Long> perKind = new EnumMap<>(FrameKind.class);
@@ -217,7 +325,9 @@ public final class Announcer implements AutoCloseable {
             }
             return new AnnouncementCounters(perKind, schedule.framesSuppressed(), schedule.roundsSuppressed(), sendErrors,
                     openErrors, reopens, schedule.bursts(), schedule.coalesced(), schedule.lastReason(), lastTrigger,
-                    activeLink, schedule.active() || sending);
+                    activeLink, schedule.active() || sending, schedule.refreshRounds(), schedule.proofs(),
+                    schedule.stoppedEarly(), schedule.lastProofLatencyNanos() < 0 ? -1
+                            : schedule.lastProofLatencyNanos() / 1000, lastProofLink, schedule.awaitingProof());
         }
     }
 
@@ -271,10 +381,15 @@ public final class Announcer implements AutoCloseable {
         synchronized (lock) {
             deadline = schedule.nextDeadlineNanos();
         }
-        for (OpenLink link : links.values()) {
-            if (link.retryArmed && (deadline == AnnouncementSchedule.NO_DEADLINE || link.retryAt - deadline < 0)) {
-                deadline = link.retryAt;
+        io.lock();
+        try {
+            for (OpenLink link : links.values()) {
+                if (link.retryArmed && (deadline == AnnouncementSchedule.NO_DEADLINE || link.retryAt - deadline < 0)) {
+                    deadline = link.retryAt;
+                }
             }
+        } finally {
+            io.unlock();
         }
         return deadline;
     }
@@ -284,6 +399,15 @@ public final class Announcer implements AutoCloseable {
      * Worker thread only. Returns how many of those things it did (0 when idle).
      */
     public int doWork() {
+        io.lock();
+        try {
+            return doWorkLocked();
+        } finally {
+            io.unlock();
+        }
+    }
+
+    private int doWorkLocked() {
         long now = nanoClock.getAsLong();
         int work = 0;
         byte[] macIn = null;
@@ -311,19 +435,54 @@ public final class Announcer implements AutoCloseable {
             LOG.debug("announce frames rebuilt arp_frames={} na_frames={}", frames.arpFramesPerRound(),
                     frames.naFramesPerRound());
         }
-        work += sendDueRounds(now);
+        work += sendDueRounds(now, -1);
+        work += reportProof();
         work += maintainLinks(wanted, reports, now); // after the sends: opening a link can take ~10 ms
         return work;
     }
 
-    /** Sends the rounds due now on the active link. */
-    private int sendDueRounds(long now) {
+    /** Logs a proof that came in since the last call and tells the listener; after the sends. */
+    private int reportProof() {
+        long latency;
+        String link;
+        Reason reason;
+        boolean cut;
+        synchronized (lock) {
+            latency = proofLatencyToReport;
+            if (latency < 0) {
+                return 0;
+            }
+            proofLatencyToReport = -1;
+            link = proofLink;
+            reason = proofReason;
+            cut = proofCut;
+        }
+        LOG.info("announce path-proven link={} reason={} after_us={} stopped_early={}", link, reason, latency / 1000,
+                cut);
+        ProofListener listener = proofListener;
+        if (listener != null) {
+            try {
+                listener.proven(link, reason, latency / 1000, cut);
+            } catch (RuntimeException e) {
+                LOG.warn("announce proof listener failed error=\"{}\"", e.toString());
+            }
+        }
+        return 1;
+    }
+
+    /** Sends the rounds due now on the active link; {@code checkedIfindex}: its ifindex just verified, or -1. */
+    private int sendDueRounds(long now, int checkedIfindex) {
         int work = 0;
         List<Round> rounds;
         long burst;
         String active;
         synchronized (lock) {
-            rounds = schedule.due(now, frames.arpFramesPerRound(), frames.naFramesPerRound());
+            TokenBucket budget = budgets.computeIfAbsent(activeLink == null ? "" : activeLink,
+                    name -> new TokenBucket(config.budgetPerSecond()));
+            if (budget.perSecond() != config.budgetPerSecond()) {
+                budget.resize(config.budgetPerSecond()); // reconfigured
+            }
+            rounds = schedule.due(now, frames.arpFramesPerRound(), frames.naFramesPerRound(), budget);
             burst = schedule.bursts();
             active = activeLink;
             sending = !rounds.isEmpty(); // the burst is not over until its last round went out
@@ -332,12 +491,12 @@ public final class Announcer implements AutoCloseable {
         int startedIndex = -1;
         try {
             for (Round round : rounds) {
-                if (burst != burstSeen) {
+                if (round.reason() != Reason.REFRESH && burst != burstSeen) {
                     burstSeen = burst;
                     warnedSendThisBurst = false;
                     warnedBudgetThisBurst = false;
                     started = round.reason();
-                    startedIndex = checkActiveLink(active, now);
+                    startedIndex = checkedIfindex >= 0 ? checkedIfindex : checkActiveLink(active, now);
                 }
                 sendRound(round, active, burst, now);
                 work++;
@@ -553,10 +712,15 @@ public final class Announcer implements AutoCloseable {
                 LOG.warn("announce worker did not stop within 2 s; closing its links anyway");
             }
         }
-        for (OpenLink link : links.values()) {
-            closeQuietly(link);
+        io.lock();
+        try {
+            for (OpenLink link : links.values()) {
+                closeQuietly(link);
+            }
+            links.clear();
+        } finally {
+            io.unlock();
         }
-        links.clear();
         if (recorder != null) {
             recorder.close();
         }

@@ -16,7 +16,9 @@ public enum Reason {
     /** The agent (re)started or took over from a predecessor. */
     RESTART("restart"),
     /** Someone asked: {@code tapover notify-peers}. */
-    MANUAL("manual");
+    MANUAL("manual"),
+    /** Not a trigger: the periodic round that keeps switch FDB entries fresh ({@code refresh}). */
+    REFRESH("refresh");
 
     private final String cliName;
 

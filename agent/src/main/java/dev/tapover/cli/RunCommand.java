@@ -79,12 +79,51 @@ public final class RunCommand implements Callable<Integer> {
     String arpForm;
 
     @Option(names = "--announce-count", paramLabel = "N",
-            description = "Announcement rounds per event, 1 to 100 (default: 3).")
+            description = "Gratuitous ARP rounds per event, the first at once, 1 to 100 (default: 5).")
     Integer announceCount;
 
     @Option(names = "--announce-interval", paramLabel = "DURATION",
-            description = "Spacing of announcement rounds (default: 1s).")
+            description = "A fixed gap between rounds instead of growing ones (selects --announce-interval-mode fixed).")
     String announceInterval;
+
+    @Option(names = "--announce-interval-mode", paramLabel = "MODE",
+            description = "Gaps between rounds: backoff (QEMU announce-self), exponential or fixed (default: backoff; "
+                    + "fixed when --announce-interval is given).")
+    String announceIntervalMode;
+
+    @Option(names = "--announce-backoff", paramLabel = "INITIAL,STEP,MAX",
+            description = "Backoff gaps (default: 50ms,100ms,550ms: rounds at 0, 50, 200, 450, 800 ms).")
+    String announceBackoff;
+
+    @Option(names = "--announce-refresh", paramLabel = "DURATION",
+            description = "After a burst, one round every DURATION so switch FDB entries never age out (e.g. 60s; default: 0, none).")
+    String announceRefresh;
+
+    @Option(names = "--announce-until-proven",
+            description = "Stop a burst after its first round once a frame for the master arrives on the active link.")
+    Boolean announceUntilProven;
+
+    @Option(names = "--announce-budget", paramLabel = "N",
+            description = "At most N announcement frames per second on each link, 0 for no limit (default: 100).")
+    Integer announceBudget;
+
+    @Option(names = "--announce-na-count", paramLabel = "N",
+            description = "Unsolicited IPv6 neighbour advertisement rounds per event (default: 3, RFC 4861).")
+    Integer announceNaCount;
+
+    @Option(names = "--announce-na-interval", paramLabel = "DURATION",
+            description = "Least time between two NA rounds (default: 1s, RFC 4861).")
+    String announceNaInterval;
+
+    @Option(names = "--vlan", paramLabel = "ID[:ADDRESS]",
+            description = "Also announce 802.1Q-tagged on VLAN ID: the addresses given as ID:ADDRESS (repeat for each), "
+                    + "or with none the MAC alone (RARP); repeatable.")
+    List<String> vlans;
+
+    @Option(names = "--hold-on-flap",
+            description = "When the active link loses carrier, wait --migration-window before failing over; a return "
+                    + "within it is announced as a migration.")
+    Boolean holdOnFlap;
 
     @Option(names = "--migration-window", paramLabel = "DURATION",
             description = "A carrier loss of the active link shorter than this is a migration (default: 2s).")
@@ -199,6 +238,15 @@ public final class RunCommand implements Callable<Integer> {
         flag(flags, g + "announce.arp-form", arpForm, "--arp-form");
         flag(flags, g + "announce.count", announceCount, "--announce-count");
         flag(flags, g + "announce.interval", announceInterval, "--announce-interval");
+        flag(flags, g + "announce.interval-mode", announceIntervalMode, "--announce-interval-mode");
+        flag(flags, g + "announce.backoff", announceBackoff, "--announce-backoff");
+        flag(flags, g + "announce.refresh", announceRefresh, "--announce-refresh");
+        flag(flags, g + "announce.until-proven", announceUntilProven, "--announce-until-proven");
+        flag(flags, g + "announce.budget", announceBudget, "--announce-budget");
+        flag(flags, g + "announce.na-count", announceNaCount, "--announce-na-count");
+        flag(flags, g + "announce.na-interval", announceNaInterval, "--announce-na-interval");
+        flag(flags, g + "announce.vlans", vlans, "--vlan");
+        flag(flags, g + "announce.hold-on-flap", holdOnFlap, "--hold-on-flap");
         flag(flags, g + "announce.migration-window", migrationWindow, "--migration-window");
         flag(flags, g + "vnet-header", vnetHeader, "--vnet-header");
         flag(flags, g + "pcap", pcap == null ? null : pcap.toAbsolutePath().toString(), "--pcap");

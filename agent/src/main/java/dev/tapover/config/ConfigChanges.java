@@ -76,6 +76,17 @@ public record ConfigChanges(List<String> live, List<Refusal> refused) {
         isLive(live, p + "announce.count", a.announce().count(), b.announce().count());
         isLive(live, p + "announce.interval", a.announce().interval(), b.announce().interval());
         isLive(live, p + "announce.migration-window", a.announce().migrationWindow(), b.announce().migrationWindow());
+        isLive(live, p + "announce.interval-mode", a.announce().intervalMode(), b.announce().intervalMode());
+        isLive(live, p + "announce.backoff", List.of(a.announce().backoffInitial(), a.announce().backoffStep(),
+                a.announce().backoffMax()), List.of(b.announce().backoffInitial(), b.announce().backoffStep(),
+                b.announce().backoffMax()));
+        isLive(live, p + "announce.refresh", a.announce().refresh(), b.announce().refresh());
+        isLive(live, p + "announce.until-proven", a.announce().untilProven(), b.announce().untilProven());
+        isLive(live, p + "announce.budget", a.announce().budgetPerSecond(), b.announce().budgetPerSecond());
+        isLive(live, p + "announce.na-count", a.announce().naCount(), b.announce().naCount());
+        isLive(live, p + "announce.na-interval", a.announce().naInterval(), b.announce().naInterval());
+        isLive(live, p + "announce.vlans", a.announce().vlanAddresses(), b.announce().vlanAddresses());
+        isLive(live, p + "announce.hold-on-flap", a.announce().holdOnFlap(), b.announce().holdOnFlap());
     }
 
     private static void notLive(List<Refusal> refused, String key, Object a, Object b, String why) {

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.tapover.announce.ArpForm;
+import dev.tapover.announce.IntervalMode;
 import dev.tapover.datapath.Master;
 
 /**
@@ -35,7 +36,8 @@ final class ConfigReader {
             "vnet-header", "pcap");
     static final List<String> LINKS = List.of("primary", "standby", "primary-mac", "allow-missing", "carrier-poll");
     static final List<String> POLICY = List.of("failback", "up-delay", "down-delay", "failback-delay");
-    static final List<String> ANNOUNCE = List.of("arp-form", "count", "interval", "migration-window");
+    static final List<String> ANNOUNCE = List.of("arp-form", "count", "interval", "interval-mode", "backoff",
+            "refresh", "until-proven", "budget", "na-count", "na-interval", "vlans", "hold-on-flap", "migration-window");
 
     static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
     static final List<String> FAILBACK = List.of("always", "better", "never");
@@ -175,10 +177,28 @@ final class ConfigReader {
             forms.add(form.cliName());
         }
         String arpForm = choice(announce, announcePath, "arp-form", forms, "request");
-        int count = integer(announce, announcePath, "count", 3, 1, 100);
+        int count = integer(announce, announcePath, "count", 5, 1, 100);
         Duration interval = duration(announce, announcePath, "interval", Duration.ofSeconds(1), MAX_DELAY);
         Duration migrationWindow = duration(announce, announcePath, "migration-window", Duration.ofSeconds(2),
                 MAX_DELAY);
+        List<String> modes = new ArrayList<>();
+        for (IntervalMode mode : IntervalMode.values()) {
+            modes.add(mode.cliName());
+        }
+        boolean intervalGiven = announce != null && announce.hasNonNull("interval");
+        String intervalMode = choice(announce, announcePath, "interval-mode", modes, intervalGiven ? "fixed" : "backoff");
+        List<Duration> backoff = backoff(announce, announcePath);
+        Duration refresh = duration(announce, announcePath, "refresh", Duration.ZERO, MAX_DELAY);
+        if (!refresh.isZero() && refresh.toMillis() < 100) {
+            throw error(join(announcePath, "refresh"), "is " + Durations.format(refresh),
+                    "use 0 (no refresh) or at least 100ms, e.g. 60s, below the switches' FDB ageing time");
+        }
+        boolean untilProven = bool(announce, announcePath, "until-proven", false);
+        int budget = integer(announce, announcePath, "budget", 100, 0, 1_000_000);
+        int naCount = integer(announce, announcePath, "na-count", 3, 0, 1000);
+        Duration naInterval = duration(announce, announcePath, "na-interval", Duration.ofSeconds(1), MAX_DELAY);
+        Map<Integer, List<Cidr>> vlans = vlans(announce, announcePath);
+        boolean holdOnFlap = bool(announce, announcePath, "hold-on-flap", false);
 
         boolean vnetHeader = bool(g, path, "vnet-header", false);
         Path pcap = null;
@@ -187,7 +207,8 @@ final class ConfigReader {
             pcap = Path.of(text(pcapNode, join(path, "pcap"), "a file name such as /var/tmp/fo0.pcap"));
         }
         GroupConfig.AnnounceConfig announceConfig = new GroupConfig.AnnounceConfig(arpForm, count, interval,
-                migrationWindow, List.of());
+                migrationWindow, List.copyOf(vlans.keySet()), intervalMode, backoff.get(0), backoff.get(1),
+                backoff.get(2), refresh, untilProven, budget, naCount, naInterval, holdOnFlap, vlans);
         GroupConfig config = new GroupConfig(master, mac, linkNames, primaryMac, addresses, failback, upDelay,
                 downDelay, failbackDelay, carrierPoll, allowMissing, vnetHeader, announceConfig, socket, pcap);
         try {
@@ -195,6 +216,83 @@ final class ConfigReader {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(path, prefix(path) + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** announce.backoff: "INITIAL,STEP,MAX", three durations with MAX not below INITIAL. */
+    private List<Duration> backoff(ObjectNode announce, String announcePath) throws ConfigException {
+        JsonNode node = announce == null ? null : announce.get("backoff");
+        if (node == null || node.isNull()) {
+            return List.of(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(550));
+        }
+        String where = join(announcePath, "backoff");
+        String fix = "use three durations INITIAL,STEP,MAX like 50ms,100ms,550ms (QEMU's), MAX not below INITIAL";
+        String[] parts = node.isTextual() ? node.asText().split(",", -1) : new String[0];
+        if (parts.length != 3) {
+            throw error(where, "is " + describe(node), fix);
+        }
+        List<Duration> out = new ArrayList<>();
+        for (String part : parts) {
+            try {
+                Duration d = Durations.parse(part);
+                if (d.isNegative() || d.compareTo(MAX_DELAY) > 0) {
+                    throw new IllegalArgumentException(part);
+                }
+                out.add(d);
+            } catch (IllegalArgumentException e) {
+                throw error(where, "is " + describe(node), fix);
+            }
+        }
+        if (out.get(2).compareTo(out.get(0)) < 0) {
+            throw error(where, "is " + describe(node) + ", MAX below INITIAL", fix);
+        }
+        return out;
+    }
+
+    /** announce.vlans: a list of "ID" or "ID:ADDRESS[/PREFIX]"; an address without prefix is a host address. */
+    private Map<Integer, List<Cidr>> vlans(ObjectNode announce, String announcePath) throws ConfigException {
+        Map<Integer, List<Cidr>> out = new java.util.TreeMap<>();
+        JsonNode node = announce == null ? null : announce.get("vlans");
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        String path = join(announcePath, "vlans");
+        String fix = "use VLAN ids 1..4094, each alone (the MAC only) or as ID:ADDRESS, like 100:198.51.100.1/24";
+        List<JsonNode> items = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(items::add);
+        } else {
+            items.add(node);
+        }
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            String where = node.isArray() ? path + "[" + i + "]" : path;
+            String text = item.isTextual() ? item.asText() : item.isIntegralNumber() ? item.asText() : null;
+            if (text == null) {
+                throw error(where, "is " + describe(item), fix);
+            }
+            int colon = text.indexOf(':');
+            int id;
+            try {
+                id = Integer.parseInt((colon < 0 ? text : text.substring(0, colon)).trim());
+            } catch (NumberFormatException e) {
+                id = -1;
+            }
+            if (id < 1 || id > 4094) {
+                throw error(where, "is " + describe(item), fix);
+            }
+            List<Cidr> onVlan = out.computeIfAbsent(id, k -> new ArrayList<>());
+            if (colon >= 0) {
+                String address = text.substring(colon + 1).trim();
+                try {
+                    onVlan.add(Cidr.parse(address.contains("/") ? address
+                            : address + (address.contains(":") ? "/128" : "/32")));
+                } catch (IllegalArgumentException e) {
+                    throw error(where, "is " + describe(item), fix);
+                }
+            }
+        }
+        out.replaceAll((vlan, cidrs) -> List.copyOf(cidrs));
+        return out;
     }
 
     private void checkDistinct(List<GroupConfig> groups) throws ConfigException {

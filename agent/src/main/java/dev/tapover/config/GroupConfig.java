@@ -26,9 +26,58 @@ public record GroupConfig(
         Path controlSocket,
         Path pcap) {
 
-    /** How the group tells the network it moved. */
+    /**
+     * How the group tells the network it moved (see docs/announcements.md; the announce package validates).
+     *
+     * @param arpForm         request, request-broadcast, reply, alternate or rarp
+     * @param count           ARP rounds per event, the first at once
+     * @param interval        the gap between ARP rounds in the fixed interval mode
+     * @param migrationWindow a carrier loss of the active link shorter than this is a migration
+     * @param vlans           VLAN ids that get 802.1Q-tagged announcements (the keys of vlanAddresses)
+     * @param intervalMode    fixed, backoff (QEMU announce-self) or exponential
+     * @param backoffInitial  first gap in the backoff and exponential modes
+     * @param backoffStep     added to the gap each round in the backoff mode
+     * @param backoffMax      the largest gap in the backoff and exponential modes
+     * @param refresh         one round again every refresh after a burst (keeps switch FDBs fresh); zero for none
+     * @param untilProven     stop a burst after its first round once a frame for the master came in on the link
+     * @param budgetPerSecond announcement frames per second per link, 0 for no limit
+     * @param naCount         unsolicited NA rounds per event
+     * @param naInterval      the least time between two NA rounds
+     * @param holdOnFlap      wait the migration window out before failing over when the active link loses carrier
+     * @param vlanAddresses   per VLAN id, the addresses that live on it (empty: the MAC alone, by RARP)
+     */
     public record AnnounceConfig(String arpForm, int count, Duration interval, Duration migrationWindow,
-                                 List<Integer> vlans) {
+                                 List<Integer> vlans, String intervalMode, Duration backoffInitial,
+                                 Duration backoffStep, Duration backoffMax, Duration refresh, boolean untilProven,
+                                 int budgetPerSecond, int naCount, Duration naInterval, boolean holdOnFlap,
+                                 java.util.Map<Integer, List<Cidr>> vlanAddresses) {
+
+        /** The original five settings, fixed gaps of {@code interval}, everything else at its default. */
+        public AnnounceConfig(String arpForm, int count, Duration interval, Duration migrationWindow,
+                              List<Integer> vlans) {
+            this(arpForm, count, interval, migrationWindow, vlans, "fixed", Duration.ofMillis(50),
+                    Duration.ofMillis(100), Duration.ofMillis(550), Duration.ZERO, false, 100, 3, Duration.ofSeconds(1),
+                    false, addresslessVlans(vlans));
+        }
+
+        /**
+         * The defaults: form request; 5 ARP rounds with QEMU's backoff gaps (50 ms, +100 ms, at most 550 ms); 3 NA
+         * rounds at least 1 s apart; 100 frames per second per link; no refresh, no until-proven, no hold-on-flap;
+         * migration window 2 s; no VLAN.
+         */
+        public static AnnounceConfig defaults() {
+            return new AnnounceConfig("request", 5, Duration.ofSeconds(1), Duration.ofSeconds(2), List.of(), "backoff",
+                    Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(550), Duration.ZERO, false, 100, 3,
+                    Duration.ofSeconds(1), false, java.util.Map.of());
+        }
+
+        private static java.util.Map<Integer, List<Cidr>> addresslessVlans(List<Integer> vlans) {
+            java.util.Map<Integer, List<Cidr>> out = new java.util.TreeMap<>();
+            for (Integer vlan : vlans) {
+                out.put(vlan, List.of());
+            }
+            return out;
+        }
     }
 
     /** Checks what the types cannot; throws IllegalArgumentException with a one-sentence message. */

@@ -391,6 +391,9 @@ public final class DataPath implements AutoCloseable {
             } else if (verdict == WRITE_FRAME) {
                 writeTap(fromLink, i, VNET, length - VNET, length - VNET);
             }
+            if ((buffer.get(headerOffset) & 0x01) == 0) { // unicast to the master: proves the path (announce)
+                counters.unicastToMasterDelivered();
+            }
         }
     }
 

@@ -3,6 +3,8 @@ package dev.tapover.datapath;
 
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 
 /** Single-writer counters (the data path thread); readers see a consistent-enough snapshot. */
 public final class PortCounters {
@@ -14,6 +16,26 @@ public final class PortCounters {
     private static final int RX_BYTES = 1;
     private static final int TX_FRAMES = 2;
     private static final int TX_BYTES = 3;
+
+    /** Called once with the arrival time of the next unicast frame for the master; null when nobody asks. */
+    private final AtomicReference<LongConsumer> unicastWatch = new AtomicReference<>();
+
+    /**
+     * Calls {@code watch} once, on the data path thread, with {@link System#nanoTime()} when this port next
+     * delivers a frame addressed to the master's own MAC (unicast, not broadcast or multicast) to the TAP;
+     * replaces a watch set before. The announcer learns from it that the path to the master is proven.
+     */
+    public void watchNextUnicastToMaster(LongConsumer watch) {
+        unicastWatch.set(watch);
+    }
+
+    /** Data path thread: this port just delivered a frame unicast to the master's MAC. */
+    void unicastToMasterDelivered() {
+        LongConsumer watch = unicastWatch.get();
+        if (watch != null && unicastWatch.compareAndSet(watch, null)) {
+            watch.accept(System.nanoTime());
+        }
+    }
 
     void received(int bytes) {
         counts.lazySet(RX_FRAMES, counts.get(RX_FRAMES) + 1);

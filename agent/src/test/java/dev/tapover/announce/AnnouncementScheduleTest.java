@@ -21,6 +21,10 @@ class AnnouncementScheduleTest {
     /** An arbitrary, negative origin: nanoTime values need not be positive. */
     private static final long T0 = -5 * S;
 
+    /** The settings before QEMU-style backoff became the default: three ARP rounds one second apart. */
+    private static final AnnouncementConfig ONE_SECOND_APART = AnnouncementConfig.builder()
+            .intervalMode(IntervalMode.FIXED).arpCount(3).build();
+
     /** A sent round and when. */
     private record Sent(long at, Round round) {
     }
@@ -56,8 +60,20 @@ class AnnouncementScheduleTest {
     }
 
     @Test
-    void defaultBurstIsThreeArpAndThreeNaRoundsOneSecondApartFirstAtOnce() {
+    void defaultBurstIsFiveArpRoundsWithQemuGapsAndThreeNaRoundsOneSecondApart() {
         AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.defaults());
+        schedule.onTrigger(Reason.FAILOVER, T0);
+        assertEquals(T0, schedule.nextDeadlineNanos(), "first round is immediate");
+        List<Sent> sent = run(schedule, T0, 60 * S, 1, 1);
+        assertEquals(List.of(0L, 50L, 200L, 450L, 800L), times(sent, Stream.ARP));
+        assertEquals(List.of(0L, 1000L, 2000L), times(sent, Stream.NA));
+        assertFalse(schedule.active());
+        assertEquals(AnnouncementSchedule.NO_DEADLINE, schedule.nextDeadlineNanos(), "no refresh by default");
+    }
+
+    @Test
+    void oneSecondApartBurstIsThreeArpAndThreeNaRoundsFirstAtOnce() {
+        AnnouncementSchedule schedule = new AnnouncementSchedule(ONE_SECOND_APART);
         assertEquals(AnnouncementSchedule.NO_DEADLINE, schedule.nextDeadlineNanos());
         schedule.onTrigger(Reason.FAILOVER, T0);
         assertEquals(T0, schedule.nextDeadlineNanos(), "first round is immediate");
@@ -104,7 +120,7 @@ class AnnouncementScheduleTest {
 
     @Test
     void aLateCallerGetsOneRoundNotAPileOfCatchUps() {
-        AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.defaults());
+        AnnouncementSchedule schedule = new AnnouncementSchedule(ONE_SECOND_APART);
         schedule.onTrigger(Reason.FAILOVER, T0);
         schedule.due(T0, 1, 1);
         List<Round> late = schedule.due(T0 + 5 * S, 1, 1);
@@ -114,7 +130,7 @@ class AnnouncementScheduleTest {
 
     @Test
     void aTriggerDuringABurstRestartsItInsteadOfOverlapping() {
-        AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.defaults());
+        AnnouncementSchedule schedule = new AnnouncementSchedule(ONE_SECOND_APART);
         schedule.onTrigger(Reason.FAILOVER, T0);
         List<Sent> sent = new ArrayList<>(run(schedule, T0, 500 * MS, 1, 1));
         schedule.onTrigger(Reason.FAILBACK, T0 + 500 * MS);
@@ -224,7 +240,7 @@ class AnnouncementScheduleTest {
 
     @Test
     void roundsWithoutFramesPassSilently() {
-        AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.defaults());
+        AnnouncementSchedule schedule = new AnnouncementSchedule(ONE_SECOND_APART);
         schedule.onTrigger(Reason.FAILOVER, T0);
         List<Sent> sent = run(schedule, T0, 60 * S, 1, 0); // no IPv6 address
         assertEquals(3, sent.size());
@@ -264,6 +280,139 @@ class AnnouncementScheduleTest {
         assertEquals(IntervalMode.BACKOFF, IntervalMode.parse("backoff"));
         AnnouncementConfig changed = AnnouncementConfig.defaults().toBuilder().arpForm(ArpForm.RARP).build();
         assertEquals(ArpForm.RARP, changed.arpForm());
-        assertEquals(3, changed.arpCount());
+        assertEquals(5, changed.arpCount());
+        assertEquals(IntervalMode.BACKOFF, changed.intervalMode());
+        assertThrows(IllegalArgumentException.class,
+                () -> AnnouncementConfig.builder().refresh(Duration.ofMillis(10)).build(), "a refresh that fast is a storm");
+    }
+
+    @Test
+    void untilProvenStopsEachStreamAfterItsFirstRound() {
+        AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.builder().untilProven(true).build());
+        schedule.onTrigger(Reason.FAILOVER, T0);
+        List<Sent> sent = new ArrayList<>(run(schedule, T0, 10 * MS, 1, 1));
+        assertEquals(3 * MS, schedule.onProven(T0 + 3 * MS, T0 + 4 * MS), "latency from trigger to proof");
+        sent.addAll(run(schedule, T0 + 4 * MS, 60 * S, 1, 1));
+        assertEquals(List.of(0L), times(sent, Stream.ARP));
+        assertEquals(List.of(0L), times(sent, Stream.NA));
+        assertFalse(schedule.active());
+        assertEquals(1, schedule.proofs());
+        assertEquals(1, schedule.stoppedEarly());
+        assertEquals(3 * MS, schedule.lastProofLatencyNanos());
+    }
+
+    @Test
+    void aProofBeforeTheFirstRoundStillLetsTheFirstRoundOut() {
+        AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.builder().untilProven(true).build());
+        schedule.onTrigger(Reason.FAILOVER, T0);
+        schedule.onProven(T0, T0); // e.g. flooded unicast that was already on its way
+        List<Sent> sent = run(schedule, T0, 60 * S, 1, 1);
+        assertEquals(List.of(0L), times(sent, Stream.ARP));
+        assertEquals(List.of(0L), times(sent, Stream.NA));
+        assertEquals(1, schedule.stoppedEarly());
+    }
+
+    @Test
+    void aFirstNaRoundHeldBackBySpacingStillGoesOutAfterTheProof() {
+        AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.builder().untilProven(true).build());
+        schedule.onTrigger(Reason.FAILOVER, T0);
+        run(schedule, T0, 0, 1, 1);
+        schedule.onTrigger(Reason.FAILBACK, T0 + 100 * MS); // its NA round 0 waits until 1000 ms
+        List<Sent> sent = new ArrayList<>(run(schedule, T0 + 100 * MS, 100 * MS, 1, 1));
+        schedule.onProven(T0 + 120 * MS, T0 + 120 * MS);
+        sent.addAll(run(schedule, T0 + 120 * MS, 60 * S, 1, 1));
+        assertEquals(List.of(100L), times(sent, Stream.ARP));
+        assertEquals(List.of(1000L), times(sent, Stream.NA));
+    }
+
+    @Test
+    void withoutUntilProvenTheProofIsRecordedAndTheBurstRunsToItsEnd() {
+        AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.defaults());
+        schedule.onTrigger(Reason.MIGRATION, T0);
+        List<Sent> sent = new ArrayList<>(run(schedule, T0, 0, 1, 0));
+        assertEquals(7 * MS, schedule.onProven(T0 + 7 * MS, T0 + 8 * MS));
+        sent.addAll(run(schedule, T0 + 8 * MS, 60 * S, 1, 0));
+        assertEquals(5, times(sent, Stream.ARP).size());
+        assertEquals(0, schedule.stoppedEarly());
+    }
+
+    @Test
+    void aProofCountsOncePerTriggerAndNeverFromBeforeIt() {
+        AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.defaults());
+        assertEquals(-1, schedule.onProven(T0, T0), "nothing to prove before any trigger");
+        schedule.onTrigger(Reason.FAILOVER, T0 + S);
+        assertTrue(schedule.awaitingProof());
+        assertEquals(-1, schedule.onProven(T0 + S - 1, T0 + S), "a frame from before the trigger proves nothing");
+        assertEquals(2 * MS, schedule.onProven(T0 + S + 2 * MS, T0 + S + 2 * MS));
+        assertFalse(schedule.awaitingProof());
+        assertEquals(-1, schedule.onProven(T0 + S + 3 * MS, T0 + S + 3 * MS), "the second frame is no news");
+        schedule.onTrigger(Reason.FAILBACK, T0 + 2 * S);
+        assertEquals(MS, schedule.onProven(T0 + 2 * S + MS, T0 + 2 * S + MS));
+        assertEquals(2, schedule.proofs());
+    }
+
+    @Test
+    void refreshSendsOneRoundPerPeriodAfterTheBurstUntilTheNextTrigger() {
+        AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.builder().intervalMode(IntervalMode.FIXED)
+                .arpCount(2).naCount(1).refresh(Duration.ofSeconds(60)).build());
+        schedule.onTrigger(Reason.FAILOVER, T0);
+        List<Sent> sent = run(schedule, T0, 200 * S, 1, 1);
+        assertEquals(List.of(0L, 1000L, 61_000L, 121_000L, 181_000L), times(sent, Stream.ARP));
+        assertEquals(List.of(0L, 61_000L, 121_000L, 181_000L), times(sent, Stream.NA));
+        assertEquals(List.of(Reason.FAILOVER, Reason.FAILOVER, Reason.REFRESH, Reason.REFRESH),
+                sent.stream().filter(x -> x.round().stream() == Stream.ARP).limit(4).map(x -> x.round().reason())
+                        .collect(java.util.stream.Collectors.toList()));
+        assertEquals(3, schedule.refreshRounds());
+        assertEquals(1, schedule.bursts(), "refresh rounds are not bursts");
+        assertFalse(schedule.active());
+        schedule.onTrigger(Reason.MANUAL, T0 + 200 * S);
+        assertEquals(T0 + 200 * S, schedule.nextDeadlineNanos(), "the trigger's burst replaces the pending refresh");
+        List<Sent> after = run(schedule, T0 + 200 * S, 261 * S + 500 * MS, 1, 1);
+        assertEquals(List.of(200_000L, 201_000L, 261_000L), times(after, Stream.ARP));
+    }
+
+    @Test
+    void refreshRoundsPayFromTheBudget() {
+        AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.builder().arpCount(1).naCount(0)
+                .budgetPerSecond(3).refresh(Duration.ofMillis(100)).build());
+        schedule.onTrigger(Reason.FAILOVER, T0);
+        List<Sent> sent = run(schedule, T0, 350 * MS, 2, 0);
+        assertEquals(List.of(2, 1, 0, 0), sent.stream().map(x -> x.round().frames())
+                .collect(java.util.stream.Collectors.toList()), "2 + 1 spend the bucket of 3; 100 ms refill 0.3 frame each");
+        assertTrue(schedule.framesSuppressed() >= 5);
+    }
+
+    @Test
+    void eachLinkHasItsOwnBucket() {
+        AnnouncementSchedule schedule = new AnnouncementSchedule(AnnouncementConfig.builder().budgetPerSecond(2)
+                .arpCount(1).naCount(0).build());
+        TokenBucket primary = new TokenBucket(2);
+        TokenBucket standby = new TokenBucket(2);
+        int onPrimary = 0;
+        int onStandby = 0;
+        for (int flap = 0; flap < 10; flap++) { // ten failovers between the two links at one instant
+            TokenBucket link = flap % 2 == 0 ? standby : primary;
+            schedule.onTrigger(Reason.FAILOVER, T0);
+            int frames = schedule.due(T0, 1, 0, link).get(0).frames();
+            if (link == primary) {
+                onPrimary += frames;
+            } else {
+                onStandby += frames;
+            }
+        }
+        assertEquals(2, onPrimary, "the primary's budget caps its frames");
+        assertEquals(2, onStandby, "and the standby's, independently");
+        assertEquals(6, schedule.framesSuppressed());
+    }
+
+    @Test
+    void tokenBucketStartsFullRefillsContinuouslyAndHoldsOneSecond() {
+        TokenBucket bucket = new TokenBucket(10);
+        assertEquals(10, bucket.take(25, T0));
+        assertEquals(0, bucket.take(1, T0 + 50 * MS), "half a frame refilled is no frame");
+        assertEquals(1, bucket.take(1, T0 + 100 * MS));
+        assertEquals(10, bucket.available(T0 + 100 * S), "never more than one second's worth");
+        assertEquals(7, new TokenBucket(0).take(7, T0), "0 is no limit");
+        assertThrows(IllegalArgumentException.class, () -> new TokenBucket(-1));
     }
 }

@@ -18,7 +18,7 @@ class AnnouncerReconfigureTest {
     private final FakeLinks links = new FakeLinks().with("p", 5).with("s", 6);
 
     private Announcer announcer() {
-        Announcer a = new Announcer(AnnouncementConfig.defaults(), AnnouncementFramesTest.MAC, links, null,
+        Announcer a = new Announcer(AnnouncerTest.ONE_SECOND_APART, AnnouncementFramesTest.MAC, links, null,
                 () -> now[0], Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC));
         a.updateAddresses(List.of(AnnouncementFramesTest.V4, AnnouncementFramesTest.V6));
         a.prepareLinks(List.of("p", "s"));
@@ -43,7 +43,7 @@ class AnnouncerReconfigureTest {
         Announcer a = announcer();
         a.trigger(Reason.FAILOVER);
         runFor(a, 3);
-        assertEquals(6, links.drain().size(), "defaults: 3 ARP requests and 3 NAs");
+        assertEquals(6, links.drain().size(), "3 ARP requests and 3 NAs");
         int opens = links.opened.size();
 
         a.reconfigure(AnnouncementConfig.builder().arpForm(ArpForm.REPLY).arpCount(1).naCount(0).build());

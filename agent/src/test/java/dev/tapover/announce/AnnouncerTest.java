@@ -32,8 +32,12 @@ class AnnouncerTest {
         return new Announcer(config, MAC, links, recorder, () -> now[0], Clock.fixed(WALL, ZoneOffset.UTC));
     }
 
+    /** Three ARP and three NA rounds one second apart: round times that are easy to step through. */
+    static final AnnouncementConfig ONE_SECOND_APART = AnnouncementConfig.builder().intervalMode(IntervalMode.FIXED)
+            .arpCount(3).build();
+
     private Announcer announcer() {
-        Announcer a = announcer(AnnouncementConfig.defaults(), null);
+        Announcer a = announcer(ONE_SECOND_APART, null);
         a.updateAddresses(List.of(AnnouncementFramesTest.V4, AnnouncementFramesTest.V6));
         a.prepareLinks(List.of("p", "s"));
         a.setActiveLink("p");
@@ -96,7 +100,7 @@ class AnnouncerTest {
 
     @Test
     void alternateFormTurnsBetweenRequestAndReply() {
-        Announcer a = announcer(AnnouncementConfig.builder().arpForm(ArpForm.ALTERNATE).naCount(0).build(), null);
+        Announcer a = announcer(ONE_SECOND_APART.toBuilder().arpForm(ArpForm.ALTERNATE).naCount(0).build(), null);
         a.updateAddresses(List.of(AnnouncementFramesTest.V4));
         a.setActiveLink("p");
         a.trigger(Reason.MANUAL);
@@ -322,6 +326,147 @@ class AnnouncerTest {
         assertEquals(1, c.coalesced());
         assertEquals(Reason.FAILBACK, c.lastReason());
         assertNotEquals(0, c.sent(FrameKind.ARP_REQUEST));
+    }
+
+    @Test
+    void aProofOnTheActiveLinkIsRecordedReportedAndCutsTheBurst() {
+        Announcer a = announcer(ONE_SECOND_APART.toBuilder().untilProven(true).build(), null);
+        a.updateAddresses(List.of(AnnouncementFramesTest.V4, AnnouncementFramesTest.V6));
+        a.setActiveLink("s");
+        List<String> heard = new ArrayList<>();
+        a.setProofListener((link, reason, micros, stopped) -> heard.add(link + " " + reason + " " + micros + " " + stopped));
+        long trigger = now[0];
+        a.trigger(Reason.FAILOVER);
+        a.doWork();
+        assertEquals(2, links.drain().size(), "the first ARP and NA round went out");
+        a.pathProven("p", trigger + 1_000_000); // an inactive link proves nothing
+        assertTrue(a.counters().awaitingProof());
+        a.pathProven("s", trigger + 2_500_000);
+        now[0] += 3_000_000;
+        a.doWork();
+        assertEquals(List.of("s failover 2500 true"), heard);
+        for (int i = 0; i < 5; i++) {
+            now[0] += S;
+            a.doWork();
+        }
+        assertEquals(0, links.drain().size(), "no round after the proof");
+        AnnouncementCounters c = a.counters();
+        assertEquals(1, c.proofs());
+        assertEquals(1, c.stoppedEarly());
+        assertEquals(2500, c.lastProofMicros());
+        assertEquals("s", c.lastProofLink());
+        assertFalse(c.awaitingProof());
+        assertFalse(c.burstRunning());
+    }
+
+    @Test
+    void flappingBetweenLinksIsCappedByEachLinksOwnBudget() {
+        Announcer a = announcer(ONE_SECOND_APART.toBuilder().budgetPerSecond(3).naCount(0).build(), null);
+        a.updateAddresses(List.of(AnnouncementFramesTest.V4));
+        for (int flap = 0; flap < 20; flap++) { // twenty failovers within a millisecond
+            a.setActiveLink(flap % 2 == 0 ? "s" : "p");
+            a.trigger(Reason.FAILOVER);
+            a.doWork();
+            now[0] += 50_000;
+        }
+        Map<String, Long> perLink = links.drain().stream().collect(Collectors.groupingBy(Sent::link, Collectors.counting()));
+        assertEquals(Map.of("p", 3L, "s", 3L), perLink);
+        assertEquals(14, a.counters().framesSuppressed());
+    }
+
+    @Test
+    void refreshRoundsFollowTheBurstWithoutCountingAsBursts() {
+        Announcer a = announcer(ONE_SECOND_APART.toBuilder().arpCount(1).naCount(0)
+                .refresh(java.time.Duration.ofSeconds(30)).build(), null);
+        a.updateAddresses(List.of(AnnouncementFramesTest.V4));
+        a.setActiveLink("p");
+        a.trigger(Reason.RESTART);
+        a.doWork();
+        assertEquals(now[0] + 30 * S, a.nextDeadlineNanos());
+        for (int i = 0; i < 3; i++) {
+            now[0] += 30 * S;
+            a.doWork();
+        }
+        assertEquals(4, links.drain().size());
+        assertEquals(3, a.counters().refreshRounds());
+        assertEquals(1, a.counters().bursts());
+    }
+
+    @Test
+    void aReadyAnnouncerSendsTheFirstRoundOnTheTriggeringThread() {
+        Announcer a = announcer();
+        a.doWork(); // frames built, links opened: what the worker does ahead of any failover
+        a.setActiveLink("s");
+        a.trigger(Reason.FAILOVER);
+        List<Sent> first = links.drain();
+        assertEquals(List.of(FrameKind.ARP_REQUEST, FrameKind.NEIGHBOR_ADVERTISEMENT), kinds(first),
+                "round 0 went out inside trigger(), no worker wake-up needed");
+        assertTrue(first.stream().allMatch(x -> x.link().equals("s")));
+        a.doWork();
+        assertEquals(0, links.drain().size(), "the worker does not send round 0 again");
+        now[0] += S;
+        a.doWork();
+        assertEquals(2, links.drain().size(), "round 1 comes from the worker on time");
+    }
+
+    @Test
+    void anUnreadyAnnouncerLeavesTheFirstRoundToTheWorker() {
+        Announcer a = announcer(); // nothing built or opened yet
+        a.trigger(Reason.FAILOVER);
+        assertEquals(0, links.drain().size());
+        a.doWork();
+        assertEquals(2, links.drain().size());
+        links.ifindex.put("p", 15); // replugged: the handle is stale, the worker must reopen it
+        a.trigger(Reason.MANUAL);
+        assertEquals(0, links.drain().size(), "never sends through a stale handle, never opens a link itself");
+        a.doWork();
+        List<Sent> resent = links.drain();
+        assertEquals(List.of(FrameKind.ARP_REQUEST), kinds(resent), "the ARP round (the NA waits for its spacing)");
+        assertEquals(3, links.opened.size(), "p was reopened by the worker: " + links.opened);
+    }
+
+    @Test
+    void announceOnSwitchesTheActiveLinkAndSendsAtOnceUnlessTheReportedIfindexIsNew() {
+        Announcer a = announcer();
+        a.doWork();
+        a.announceOn("s", 6, Reason.FAILOVER);
+        assertEquals(List.of("s", "s"), links.drain().stream().map(Sent::link).collect(Collectors.toList()));
+        assertEquals("s", a.counters().activeLink());
+        links.ifindex.put("p", 15);
+        a.announceOn("p", 15, Reason.FAILBACK); // p was replugged: its open handle belongs to ifindex 5
+        assertEquals(0, links.drain().size());
+        a.doWork();
+        assertEquals(List.of("p"), links.drain().stream().map(Sent::link).collect(Collectors.toList()),
+                "the worker reopened p and sent the ARP round (the NA waits for its spacing)");
+    }
+
+    @Test
+    void aTriggerNeverWaitsForTheWorkersIo() throws Exception {
+        java.util.concurrent.CountDownLatch opening = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        FakeLinks slow = new FakeLinks().with("p", 5);
+        slow.beforeOpen = () -> {
+            opening.countDown();
+            try {
+                release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        Announcer a = new Announcer(ONE_SECOND_APART, MAC, slow, null, () -> now[0], Clock.fixed(WALL, ZoneOffset.UTC));
+        a.updateAddresses(List.of(AnnouncementFramesTest.V4));
+        a.setActiveLink("p");
+        Thread worker = new Thread(a::doWork, "test-worker");
+        worker.start();
+        assertTrue(opening.await(5, java.util.concurrent.TimeUnit.SECONDS), "the worker is opening a link");
+        long t = System.nanoTime();
+        a.trigger(Reason.FAILOVER);
+        assertTrue(System.nanoTime() - t < 1_000_000_000L, "trigger returned while the worker held its I/O lock");
+        assertEquals(0, slow.sent.size());
+        release.countDown();
+        worker.join(5000);
+        a.doWork();
+        assertEquals(1, slow.drain().size(), "the worker sent the round");
     }
 
     private static FrameKind kindBehindTag(byte[] f) {

@@ -20,6 +20,8 @@ final class FakeLinks implements LinkOpener {
     final Set<String> failOpen = new HashSet<>();
     final Set<String> failSend = new HashSet<>();
     int openHandles;
+    /** Runs at the start of every open (e.g. to hold the worker inside its I/O). */
+    Runnable beforeOpen = () -> { };
     private int handles;
 
     FakeLinks with(String name, int index) {
@@ -34,6 +36,7 @@ final class FakeLinks implements LinkOpener {
 
     @Override
     public LinkSender open(String ifname) throws IOException {
+        beforeOpen.run();
         if (failOpen.contains(ifname)) {
             throw new IOException("cannot open " + ifname + ": injected");
         }

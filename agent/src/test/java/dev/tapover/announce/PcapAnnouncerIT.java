@@ -108,7 +108,8 @@ class PcapAnnouncerIT {
     }
 
     private static AnnouncementConfig quick(ArpForm form, int arpCount, int naCount) {
-        return AnnouncementConfig.builder().arpForm(form).arpCount(arpCount).interval(Duration.ofMillis(100))
+        return AnnouncementConfig.builder().arpForm(form).arpCount(arpCount).intervalMode(IntervalMode.FIXED)
+                .interval(Duration.ofMillis(100))
                 .naCount(naCount).naInterval(Duration.ofMillis(100)).build();
     }
 

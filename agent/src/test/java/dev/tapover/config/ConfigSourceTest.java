@@ -125,8 +125,7 @@ class ConfigSourceTest {
         assertEquals("always", g.failback());
         assertEquals(Duration.ZERO, g.upDelay());
         assertEquals(Duration.ofMillis(10), g.carrierPoll());
-        assertEquals(new GroupConfig.AnnounceConfig("request", 3, Duration.ofSeconds(1), Duration.ofSeconds(2),
-                List.of()), g.announce());
+        assertEquals(GroupConfig.AnnounceConfig.defaults(), g.announce());
         assertEquals(Path.of("/run/tapover/fo0.sock"), c.controlSocket());
         assertEquals(OptionalInt.empty(), c.controlGid());
         assertNull(c.metrics());
@@ -154,7 +153,7 @@ class ConfigSourceTest {
         assertEquals(List.of("eth1", "eth2"), g.links());
         assertEquals(Path.of("/run/tapover/fo0.sock"), g.controlSocket());
         assertEquals("always", g.failback());
-        assertEquals(3, g.announce().count());
+        assertEquals(5, g.announce().count());
         GroupConfig named = RunCommand.configFrom("--master", "fo7", "--primary", "eth1");
         assertEquals(Path.of("/run/tapover/fo7.sock"), named.controlSocket());
     }
