@@ -209,6 +209,9 @@ public final class DataPath implements AutoCloseable {
                 }
                 for (int slot = 1; slot < ports.length; slot++) {
                     LowerPort port = ports[slot];
+                    if (port != null && poller.failed(slot)) {
+                        clearPortError(port);
+                    }
                     if (port != null && (poller.readable(slot) || poller.failed(slot))) {
                         drainPort(slot, port);
                     }
@@ -289,6 +292,18 @@ public final class DataPath implements AutoCloseable {
         }
     }
 
+    /** Takes the socket error poll() reported (ENETDOWN when the link went down) so poll() stops reporting it. */
+    private void clearPortError(LowerPort port) {
+        try {
+            int errno = port.socket().takeError();
+            if (errno != 0) {
+                LOG.debug("event=port-error port={} errno={}", port, errno);
+            }
+        } catch (NativeException e) {
+            LOG.debug("event=port-error-unreadable port={} error=\"{}\"", port, e.getMessage());
+        }
+    }
+
     /** Takes up to one batch of frames from a link; frames of the active link go into the TAP. */
     private void drainPort(int slot, LowerPort port) {
         try {
@@ -298,10 +313,10 @@ public final class DataPath implements AutoCloseable {
                 drainQueue(slot, port);
             }
         } catch (NativeException e) {
-            // ENETDOWN after the link went away: stop watching until the group re-attaches it.
+            // ENETDOWN is reported when the link goes down; the socket works again once it is back up,
+            // so it stays watched (a deleted link is detached by the group).
             port.counters().dropped(DropReason.LINK_ERROR);
-            poller.watch(slot, -1);
-            LOG.info("event=port-error port={} error=\"{}\"", port, e.getMessage());
+            LOG.debug("event=port-error port={} error=\"{}\"", port, e.getMessage());
         }
     }
 
@@ -391,9 +406,6 @@ public final class DataPath implements AutoCloseable {
             } else if (verdict == WRITE_FRAME) {
                 writeTap(fromLink, i, VNET, length - VNET, length - VNET);
             }
-            if ((buffer.get(headerOffset) & 0x01) == 0) { // unicast to the master: proves the path (announce)
-                counters.unicastToMasterDelivered();
-            }
         }
     }
 
@@ -413,6 +425,9 @@ public final class DataPath implements AutoCloseable {
         if (verdict != null) {
             counters.dropped(verdict);
             return DONE;
+        }
+        if ((frames.get(at + VNET) & 0x01) == 0) { // unicast to the master: the path is proven (announce)
+            counters.unicastToMasterDelivered();
         }
         if (tapVnet) {
             return WRITE_WITH_HEADER;

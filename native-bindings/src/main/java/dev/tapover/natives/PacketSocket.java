@@ -250,4 +250,14 @@ public final class PacketSocket extends FileHandle {
                 "getsockopt(PACKET_STATISTICS)", description());
         return new Statistics(stats.getInt(0) & 0xffffffffL, stats.getInt(4) & 0xffffffffL);
     }
+
+    /**
+     * Reads and clears the socket's pending error (SO_ERROR), e.g. ENETDOWN after the link went down; a
+     * ring-mapped socket never clears it by reading, and poll() would report POLLERR forever.
+     *
+     * @return the errno that was pending, 0 if none
+     */
+    public int takeError() throws NativeException {
+        return SocketOptions.getInt(requireOpen(), Linux.SOL_SOCKET, Linux.SO_ERROR, "SO_ERROR", description());
+    }
 }
