@@ -116,7 +116,7 @@ class StartupFaultsIT {
         Map<String, Integer> outcomes = new TreeMap<>();
         int tries = 8;
         for (int i = 0; i < tries; i++) {
-            long delay = readyMs * (4 + 6 * i / (tries - 1)) / 10; // the JVM alone takes ~half of it
+            long delay = readyMs * (40 + 60 * i / (tries - 1)) / 100; // the JVM alone takes ~half of it
             AgentProcess agent = AgentProcess.start(socket(), "-Xmx256m", run().subList(1, run().size()));
             try {
                 Thread.sleep(delay);
