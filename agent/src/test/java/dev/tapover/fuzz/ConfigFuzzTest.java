@@ -32,7 +32,7 @@ import dev.tapover.failover.PolicyConfig;
  * start with: the failover policy and the announcement settings built from it, as the agent builds them,
  * accept it too. Cidr text round-trips.
  */
-class ConfigFuzzTest {
+public class ConfigFuzzTest {
     static final String BUDGET = "10s";
 
     private static final String[] OPTIONS = {"--master", "--primary", "--standby", "--address", "--mac",

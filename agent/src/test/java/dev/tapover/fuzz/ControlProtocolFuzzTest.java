@@ -29,7 +29,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
  * with {@code "v":1} and either {@code ok} or {@code event}, and it never calls the handler with a command
  * outside the protocol. An over-long line closes the connection with one error line.
  */
-class ControlProtocolFuzzTest {
+public class ControlProtocolFuzzTest {
     static final String BUDGET = "10s";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final PeerIdentity ROOT = new PeerIdentity(4242, 0, 0);

@@ -32,7 +32,7 @@ import dev.tapover.netlink.RtnlCodec;
  * unit tier, then a fuzzing run of {@link #BUDGET} (surefire execution {@code fuzz-rtnl}, JAZZER_FUZZ=1).
  * Longer: {@code scripts/fuzz.sh}.
  */
-class RtnlDecoderFuzzTest {
+public class RtnlDecoderFuzzTest {
     static final String BUDGET = "10s";
 
     @FuzzTest(maxDuration = BUDGET)
