@@ -15,7 +15,7 @@ per minute: probes lost, failovers, announcement triggers, status latency, fds, 
 At the end the agent is stopped with SIGTERM (it must exit 0) and the lab is deleted.
 
 Environment: SOAK_PULL_EVERY (default 5), SOAK_PULL_HOLD (default 1), SOAK_STATUS_EVERY (default 2),
-LAB_PREFIX (default tovsoak<pid>). For ~10,000 failovers: SOAK_PULL_EVERY=0.1 SOAK_PULL_HOLD=0.05 with 10
+LAB_PREFIX (default tovsoak<pid>). For ~10,000 failovers: SOAK_PULL_EVERY=0.05 SOAK_PULL_HOLD=0.05 with 13
 minutes. Exit codes: 0 pass, 1 a check failed, 64 usage, 69 a tool is missing, 77 not root.
 EOF
 }
