@@ -59,6 +59,8 @@ public final class Agent {
     private AgentMetrics metrics;
     private PcapAnnouncements pcapAnnouncements;
     private volatile MetricsServer metricsServer;
+    /** Set when the agent must stop with an error (e.g. its master was deleted); run() then throws it. */
+    private volatile CommandFailure fatal;
 
     public Agent(GroupConfig config) {
         this(config, true);
@@ -115,6 +117,9 @@ public final class Agent {
                     runtime.onTimer();
                 }
             });
+            if (fatal != null) {
+                throw fatal;
+            }
             return ExitCode.OK;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -168,6 +173,10 @@ public final class Agent {
         } catch (Master.MasterExistsException e) {
             throw new CommandFailure(ExitCode.UNAVAILABLE, e.getMessage());
         } catch (NativeException e) {
+            if (e.errno() == dev.tapover.natives.Errno.EPERM || e.errno() == dev.tapover.natives.Errno.EACCES) {
+                throw new CommandFailure(ExitCode.NOPERM, "the kernel refused to create the TAP master ("
+                        + e.getMessage() + "); tapover run needs CAP_NET_ADMIN: run it as root with that capability");
+            }
             throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot create the TAP master: " + e.getMessage());
         }
         undo.push(master);
@@ -182,7 +191,26 @@ public final class Agent {
         addAddresses(master);
         LinkWatch watch = LinkWatch.start(config, runtime, conductor, events, masterAddresses);
         undo.push(watch);
+        watch.onMasterRemoved(() -> fail(new CommandFailure(ExitCode.UNAVAILABLE, "the master " + config.master()
+                + " was deleted by someone else (ip link del); tapover stopped and restored the links, start it again"
+                + " to re-create the master")));
+        checkLinksStillThere();
         startControl();
+    }
+
+    /** A link that passed the preflight but vanished before it was registered (deleted during start-up). */
+    private void checkLinksStillThere() throws CommandFailure {
+        if (config.allowMissingLinks()) {
+            return;
+        }
+        for (int rank = 0; rank < config.links().size(); rank++) {
+            final int r = rank;
+            if (runtime.policy().links().stream().noneMatch(l -> l.rank() == r)) {
+                throw new CommandFailure(ExitCode.UNAVAILABLE, "link \"" + config.links().get(rank)
+                        + "\" disappeared during start-up; check it with `ip link` and start again, or pass"
+                        + " --allow-missing-links to wait for it");
+            }
+        }
     }
 
     private void addAddresses(Master master) throws CommandFailure {
@@ -238,6 +266,14 @@ public final class Agent {
         Signal.handle(new Signal("INT"), s -> requestStop("SIGINT"));
         Signal.handle(new Signal("HUP"), s -> reloadOnSignal());
         Signal.handle(new Signal("USR1"), s -> conductor.post(() -> runtime.notifyPeers("signal"))); // as notify-peers
+    }
+
+    /** Stops the agent with an error: {@link #run()} undoes what it made, then throws {@code failure}. */
+    void fail(CommandFailure failure) {
+        if (fatal == null) {
+            fatal = failure;
+        }
+        requestStop("fatal: " + failure.getMessage());
     }
 
     /** Asks the conductor to stop; start-up state is undone by {@link #shutdown()}. */

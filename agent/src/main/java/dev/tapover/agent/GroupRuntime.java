@@ -269,8 +269,13 @@ public final class GroupRuntime implements AutoCloseable {
             Optional<LinkSnapshot> link = snapshot(e.newActive().ifindex());
             slot = link.map(l -> l.rank() + 1).orElse(0);
         }
-        dataPath.activate(slot);
-        syncCarrier();
+        if (slot != 0) {
+            syncCarrier(); // carrier on (applied by the kernel) before frames flow: see Master.setCarrier
+            dataPath.activate(slot);
+        } else {
+            dataPath.activate(slot);
+            syncCarrier();
+        }
         failovers++;
         lastFailoverTime = java.time.Instant.now();
         events.publish("active-changed", fields("group", name(),

@@ -28,6 +28,7 @@ final class LinkWatch implements AutoCloseable {
     private final List<Cidr> masterAddresses;
     private LinkMonitor monitor;
     private int masterIfindex;
+    private Runnable masterRemoved = () -> { };
 
     private LinkWatch(GroupConfig config, GroupRuntime runtime, EventLog events, List<Cidr> masterAddresses) {
         this.config = config;
@@ -47,6 +48,11 @@ final class LinkWatch implements AutoCloseable {
             watch.masterIfindex = runtime.master().tap().ifindex();
             LinkMonitor.Options options = LinkMonitor.Options.defaults()
                     .withCarrierPollInterval(config.carrierPoll());
+            // Test hook: a tiny receive buffer forces netlink overruns (ENOBUFS) under an event flood.
+            int receiveBuffer = Integer.getInteger("tapover.netlink.receiveBuffer", 0);
+            if (receiveBuffer > 0) {
+                options = options.withReceiveBufferSize(receiveBuffer);
+            }
             watch.monitor = LinkMonitor.open(event -> conductor.post(() -> watch.onEvent(event)), options);
             for (String name : config.links()) {
                 watch.monitor.watch(name);
@@ -62,6 +68,11 @@ final class LinkWatch implements AutoCloseable {
             watch.close();
             throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot watch links through rtnetlink: " + e.getMessage());
         }
+    }
+
+    /** What to do when the master itself is deleted by someone else (runs on the conductor thread). */
+    void onMasterRemoved(Runnable action) {
+        this.masterRemoved = action;
     }
 
     private void observe(LinkInfo link) {
@@ -81,6 +92,12 @@ final class LinkWatch implements AutoCloseable {
     private void onEvent(LinkEvent event) {
         if (event instanceof LinkEvent.LinkAdded added) {
             observe(added.link());
+        } else if (event instanceof LinkEvent.LinkRemoved removed && removed.ifindex() == masterIfindex) {
+            LOG.error("event=master-removed group={} master={} ifindex={}", runtime.name(), removed.name(),
+                    removed.ifindex());
+            events.publish("master-removed", GroupRuntime.fields("group", runtime.name(), "master", removed.name(),
+                    "ifindex", removed.ifindex()));
+            masterRemoved.run();
         } else if (event instanceof LinkEvent.LinkRemoved removed) {
             runtime.linkRemoved(removed.ifindex());
         } else if (event instanceof LinkEvent.LinkRenamed renamed) {

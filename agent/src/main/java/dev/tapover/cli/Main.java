@@ -28,12 +28,12 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, arguments) -> {
-            err.println("tapover: " + ex.getMessage() + " (see --help)");
+            err.println("tapover: " + oneLine(ex.getMessage()) + " (see --help)");
             return ExitCode.USAGE;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof CommandFailure failure) {
-                err.println("tapover: " + failure.getMessage());
+                err.println("tapover: " + oneLine(failure.getMessage()));
                 return failure.exitCode();
             }
             err.println("tapover: internal error: " + ex + "; please report it with the log above");
@@ -41,6 +41,33 @@ public final class Main implements Runnable {
             return ExitCode.SOFTWARE;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * An error message as one line: messages quote what the user typed, which may hold newlines or other
+     * control characters; those are shown escaped ({@code \n}, {@code \u0007}) so the error stays one line.
+     */
+    public static String oneLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 
     @Override

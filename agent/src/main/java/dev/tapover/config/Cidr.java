@@ -19,6 +19,13 @@ public record Cidr(InetAddress address, int prefixLength) {
         if (!v6 && !host.matches("\\d{1,3}(\\.\\d{1,3}){3}") || v6 && !host.matches("[0-9a-fA-F:.]+")) {
             throw new IllegalArgumentException("address \"" + text + "\" is not an IPv4 or IPv6 literal, like 192.0.2.1/24 or 2001:db8::1/64");
         }
+        if (!v6) {
+            for (String octet : host.split("\\.")) {
+                if (Integer.parseInt(octet) > 255) { // never let getByName fall back to a DNS lookup
+                    throw new IllegalArgumentException("address \"" + text + "\" is not an IPv4 or IPv6 literal, like 192.0.2.1/24 or 2001:db8::1/64");
+                }
+            }
+        }
         InetAddress address;
         try {
             address = InetAddress.getByName(host);

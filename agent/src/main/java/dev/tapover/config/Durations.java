@@ -8,21 +8,25 @@ public final class Durations {
     private Durations() {
     }
 
+    /** Digits (at most 12, so nothing overflows), a fraction only before "s", then ms, s, m or nothing (= ms). */
+    private static final java.util.regex.Pattern FORM = java.util.regex.Pattern.compile("(\\d{1,12})(?:\\.(\\d{1,3}))?(ms|s|m)?");
+
     public static Duration parse(String text) {
-        String t = text.trim();
-        try {
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            }
-            if (t.endsWith("s")) {
-                return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-            }
-            if (t.endsWith("m")) {
-                return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)) * 60);
-            }
-            return Duration.ofMillis(Long.parseLong(t));
-        } catch (NumberFormatException e) {
+        java.util.regex.Matcher m = FORM.matcher(text.trim());
+        if (!m.matches() || m.group(2) != null && !"s".equals(m.group(3))) {
             throw new IllegalArgumentException("duration \"" + text + "\" must look like 200ms, 2s, 1.5s or 1m");
+        }
+        long whole = Long.parseLong(m.group(1));
+        String unit = m.group(3) == null ? "ms" : m.group(3);
+        switch (unit) {
+            case "s": {
+                String fraction = m.group(2) == null ? "0" : (m.group(2) + "00").substring(0, 3);
+                return Duration.ofMillis(whole * 1000 + Long.parseLong(fraction));
+            }
+            case "m":
+                return Duration.ofSeconds(whole * 60);
+            default:
+                return Duration.ofMillis(whole);
         }
     }
 

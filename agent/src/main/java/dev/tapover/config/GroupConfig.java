@@ -108,6 +108,22 @@ public record GroupConfig(
                 throw new IllegalArgumentException("delays and intervals must not be negative, got " + d);
             }
         }
+        // What the policy and the announcer accept at start-up: refuse it here, before anything is created.
+        checkAtMostAnHour("up delay", upDelay);
+        checkAtMostAnHour("down delay", downDelay);
+        checkAtMostAnHour("failback delay", failbackDelay);
+        checkAtMostAnHour("carrier poll interval", carrierPoll);
+        if (announce != null) {
+            checkAtMostAnHour("announce interval", announce.interval());
+            checkAtMostAnHour("migration window", announce.migrationWindow());
+        }
         return this;
+    }
+
+    private static void checkAtMostAnHour(String what, Duration d) {
+        if (d == null || d.isNegative() || d.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException(what + " " + (d == null ? "(missing)" : Durations.format(d))
+                    + " must be between 0ms and 1h (60m)");
+        }
     }
 }

@@ -1,9 +1,14 @@
 // The failover master: the TAP device tapover creates and owns, where the host's addresses live.
 package dev.tapover.datapath;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.tapover.natives.Linux;
 import dev.tapover.natives.NativeException;
@@ -119,11 +124,41 @@ public final class Master implements AutoCloseable {
         return carrier;
     }
 
-    /** Sets the TAP's carrier if it differs from what it is. */
+    /**
+     * Sets the TAP's carrier if it differs from what it is. Turning it on waits (at most 50 ms) until the
+     * kernel has applied it: linkwatch re-activates the TAP's qdisc a little after TUNSETCARRIER, and a
+     * packet the host sends before that (typically the ARP request for the first reply) is dropped, which
+     * stalls that neighbour for its 1 s retransmit. linkwatch sets operstate just before it activates the
+     * qdisc, so this waits for operstate to leave down/lowerlayerdown.
+     */
     public void setCarrier(boolean on) throws NativeException {
         if (on != carrier) {
             tap.setCarrier(on);
             carrier = on;
+            if (on) {
+                awaitKernelCarrier(tap.name(), TimeUnit.MILLISECONDS.toNanos(50));
+            }
+        }
+    }
+
+    /** Waits until /sys/class/net/NAME/operstate no longer says down; false on timeout. */
+    static boolean awaitKernelCarrier(String name, long timeoutNanos) {
+        Path operstate = Path.of("/sys/class/net", name, "operstate");
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (true) {
+            String state;
+            try {
+                state = Files.readString(operstate).trim();
+            } catch (IOException e) {
+                return false; // not readable (renamed, gone): nothing to wait for
+            }
+            if (!state.equals("down") && !state.equals("lowerlayerdown")) {
+                return true;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            LockSupport.parkNanos(100_000);
         }
     }
 

@@ -1,0 +1,124 @@
+// Jazzer target: any bytes from a control client through the real Netty pipeline; every answer is a valid line.
+package dev.tapover.fuzz;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.tapover.control.ControlAccess;
+import dev.tapover.control.ControlException;
+import dev.tapover.control.ControlHandler;
+import dev.tapover.control.ControlPipeline;
+import dev.tapover.control.PeerIdentity;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.embedded.EmbeddedChannel;
+
+/**
+ * A root client sends arbitrary bytes in arbitrary chunks (JSON-ish by the seeds and the dictionary of
+ * the fuzzer's mutations). The contract: the pipeline never throws, every line it writes is one JSON object
+ * with {@code "v":1} and either {@code ok} or {@code event}, and it never calls the handler with a command
+ * outside the protocol. An over-long line closes the connection with one error line.
+ */
+public class ControlProtocolFuzzTest {
+    static final String BUDGET = "10s";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final PeerIdentity ROOT = new PeerIdentity(4242, 0, 0);
+
+    @FuzzTest(maxDuration = BUDGET)
+    void requestBytes(FuzzedDataProvider data) throws Exception {
+        fuzzerTestOneInput(data);
+    }
+
+    /** The standalone-driver entry point ({@code scripts/fuzz.sh}). */
+    public static void fuzzerTestOneInput(FuzzedDataProvider data) throws Exception {
+        Handler handler = new Handler();
+        EmbeddedChannel channel = new EmbeddedChannel(new ChannelInitializer<EmbeddedChannel>() {
+            @Override
+            protected void initChannel(EmbeddedChannel ch) {
+                ControlPipeline.install(ch.pipeline(), handler, Runnable::run, ControlAccess.rootOnly(), c -> ROOT);
+            }
+        });
+        try {
+            int chunks = data.consumeInt(1, 8);
+            for (int i = 0; i < chunks && channel.isOpen(); i++) {
+                byte[] chunk = i == chunks - 1 ? data.consumeRemainingAsBytes() : data.consumeBytes(data.consumeInt(0, 4096));
+                channel.writeInbound(Unpooled.wrappedBuffer(chunk));
+                channel.runPendingTasks();
+            }
+            channel.checkException();
+            StringBuilder out = new StringBuilder();
+            for (ByteBuf buf; (buf = channel.readOutbound()) != null; ) {
+                out.append(buf.toString(StandardCharsets.UTF_8));
+                buf.release();
+            }
+            if (out.length() > 0) {
+                assertTrue(out.charAt(out.length() - 1) == '\n', "answers end with a newline");
+            }
+            for (String line : out.toString().split("\n")) {
+                if (line.isEmpty()) {
+                    continue;
+                }
+                JsonNode node = JSON.readTree(line);
+                assertTrue(node.isObject(), "an answer is one JSON object: " + line);
+                assertEquals(1, node.path("v").asInt(), "an answer carries v=1: " + line);
+                assertTrue(node.has("ok") || node.has("event"), "an answer has ok or event: " + line);
+                if (node.has("ok") && !node.get("ok").asBoolean()) {
+                    assertTrue(node.path("error").path("message").isTextual(), "a failure has a message: " + line);
+                    assertTrue(!node.path("error").path("message").asText().contains("\n"), "one-line message");
+                }
+            }
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    /** Answers like an agent would, and fails on anything the protocol should have stopped before it. */
+    static final class Handler implements ControlHandler {
+        @Override
+        public Map<String, Object> status() {
+            return Map.of("schema", 1, "groups", java.util.List.of());
+        }
+
+        @Override
+        public Map<String, Object> switchTo(String group, String target) throws ControlException {
+            if (target == null || target.isEmpty()) {
+                throw new AssertionError("switch reached the handler without a target");
+            }
+            if (!"primary".equals(target) && !"standby".equals(target)) {
+                throw new ControlException("refused", "no link \"" + target + "\" in this group");
+            }
+            return Map.of("active", target);
+        }
+
+        @Override
+        public Map<String, Object> notifyPeers(String group) {
+            return Map.of("group", group == null ? "fo0" : group);
+        }
+
+        @Override
+        public Map<String, Object> reload() throws ControlException {
+            throw new ControlException("refused", "reload needs a configuration file");
+        }
+
+        @Override
+        public Map<String, Object> upgrade() throws ControlException {
+            throw new ControlException("refused", "not in this build");
+        }
+
+        @Override
+        public AutoCloseable subscribe(Consumer<Map<String, Object>> listener) {
+            listener.accept(Map.of("seq", 1, "type", "ready"));
+            return () -> { };
+        }
+    }
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Longer fuzzing on demand: runs each Jazzer target (dev.tapover.fuzz) with the standalone driver for a chosen time.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/fuzz.sh [TARGET...]     targets: rtnl control config (default: all three)
+
+Fuzzes each target for TAPOVER_FUZZ_SECONDS seconds (default 300) with Jazzer's standalone driver, over
+the test classpath of agent/ (built offline with Maven first). The corpus grows in
+agent/.cifuzz-corpus/<class>/ (git-ignored) starting from the committed seeds. A crash stops that target
+and is written to agent/src/test/resources/dev/tapover/fuzz/<Class>Inputs/<method>/crash-*: commit it and
+the unit tier replays it as a regression test from then on (mvn test runs every file there).
+
+CI fuzzes each target 10 s (surefire executions fuzz-rtnl, fuzz-control, fuzz-config, JAZZER_FUZZ=1);
+this script is for the long runs. Needs no root and no network namespace: the targets are pure.
+Exit codes: 0 no finding, 1 a finding (or a build failure), 64 usage.
+EOF
+}
+
+case ${1:-} in -h|--help) usage; exit 0 ;; esac
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SECONDS_EACH=${TAPOVER_FUZZ_SECONDS:-300}
+[[ $SECONDS_EACH =~ ^[0-9]+$ ]] && [ "$SECONDS_EACH" -ge 1 ] \
+  || { echo "fuzz: TAPOVER_FUZZ_SECONDS must be a whole number of seconds, got '$SECONDS_EACH'" >&2; exit 64; }
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(rtnl control config)
+
+CP_FILE=$(mktemp /tmp/tapover-fuzz-cp.XXXXXX)
+trap 'rm -f "$CP_FILE"' EXIT
+(cd "$ROOT" && mvn -B -q -o -pl agent -am test-compile dependency:build-classpath \
+  -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=test)
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+
+status=0
+for t in "${TARGETS[@]}"; do
+  case $t in
+    rtnl) class=RtnlDecoderFuzzTest; method=datagram ;;
+    control) class=ControlProtocolFuzzTest; method=requestBytes ;;
+    config) class=ConfigFuzzTest; method=runArguments ;;
+    *) echo "fuzz: unknown target '$t'; use rtnl, control or config" >&2; exit 64 ;;
+  esac
+  seeds=$ROOT/agent/src/test/resources/dev/tapover/fuzz/${class}Inputs/$method
+  corpus=$ROOT/agent/.cifuzz-corpus/dev.tapover.fuzz.$class/$method
+  mkdir -p "$corpus"
+  echo "fuzz: $class for $SECONDS_EACH s (corpus $corpus)"
+  if ! (cd "$ROOT/agent" && "$JAVA" -cp "target/test-classes:target/classes:$(cat "$CP_FILE")" \
+        com.code_intelligence.jazzer.Jazzer --target_class="dev.tapover.fuzz.$class" \
+        '--instrumentation_includes=dev.tapover.**' -max_total_time="$SECONDS_EACH" -rss_limit_mb=0 \
+        -artifact_prefix="$seeds/" "$corpus" "$seeds" 2>&1 | grep -E '^(#[0-9]+ +(INITED|DONE)|Done|==|INFO: Seed|.*Test unit written|.*Exception|.*Error)' ); then
+    :
+  fi
+  if ls "$seeds"/crash-* >/dev/null 2>&1 && [ -n "$(cd "$ROOT" && git status --porcelain -- "$seeds")" ]; then
+    echo "fuzz: $class: new finding(s) in $seeds; commit them as regression fixtures and fix the code"
+    status=1
+  fi
+done
+exit $status
