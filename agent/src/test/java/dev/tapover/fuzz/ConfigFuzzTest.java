@@ -114,7 +114,7 @@ public class ConfigFuzzTest {
                 GroupConfig config = RunCommand.configFrom("--primary", "primary", c[0], c[1]);
                 runnable(config);
             } catch (CommandFailure e) {
-                assertEquals(64, e.exitCode(), java.util.Arrays.toString(c));
+                assertEquals(78, e.exitCode(), java.util.Arrays.toString(c)); // a bad value is a configuration error
             }
         }
     }
