@@ -47,7 +47,8 @@ Options:
   --seconds S     seconds per trial (default $SECONDS_PER_TRIAL, 1..30)
   --configs LIST  subset of "$CONFIGS"
   --tests LIST    subset of "$TESTS"
-  --baseline-jar JAR  adds configs base and base-vnet run with this tapover.jar (TAPOVER_JAR)
+  --baseline-jar JAR  runs configs base and base-vnet with this tapover.jar (TAPOVER_JAR); they are
+                  added to the configs unless --configs names one of them
 
 Needs root, iproute2, iperf3, a JDK (java + javac) and the agent jar (built with
 'mvn -q -o -DskipTests package' if missing). Exit codes: 0 done (targets met or not: read the summary),
@@ -66,8 +67,7 @@ while [ $# -gt 0 ]; do
     --configs) [ $# -ge 2 ] || usage_error "--configs needs a value"; CONFIGS=$2; shift 2 ;;
     --tests) [ $# -ge 2 ] || usage_error "--tests needs a value"; TESTS=$2; shift 2 ;;
     --baseline-jar) [ $# -ge 2 ] || usage_error "--baseline-jar needs a value"; BASELINE_JAR=$(readlink -f -- "$2"); shift 2
-      [ -f "$BASELINE_JAR" ] || usage_error "--baseline-jar: no file $2"
-      CONFIGS="$CONFIGS base base-vnet" ;;
+      [ -f "$BASELINE_JAR" ] || usage_error "--baseline-jar: no file $2" ;;
     *) usage_error "unknown argument '$1'" ;;
   esac
 done
@@ -75,6 +75,7 @@ if ! [[ $ROUNDS =~ ^[0-9]+$ ]] || [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 20 ]; t
 if ! [[ $SECONDS_PER_TRIAL =~ ^[0-9]+$ ]] || [ "$SECONDS_PER_TRIAL" -lt 1 ] || [ "$SECONDS_PER_TRIAL" -gt 30 ]; then
   usage_error "--seconds must be 1..30"
 fi
+if [ -n "$BASELINE_JAR" ] && [[ " $CONFIGS " != *" base"* ]]; then CONFIGS="$CONFIGS base base-vnet"; fi
 for c in $CONFIGS; do case $c in kernel|agent|agent-vnet|base|base-vnet) ;; *) usage_error "unknown config '$c'" ;; esac; done
 if [[ " $CONFIGS " == *" base"* ]] && [ -z "$BASELINE_JAR" ]; then usage_error "configs base and base-vnet need --baseline-jar"; fi
 for t in $TESTS; do case $t in frames-in|frames-out|tcp-in|tcp-out) ;; *) usage_error "unknown test '$t'" ;; esac; done
