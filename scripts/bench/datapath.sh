@@ -80,7 +80,7 @@ if [[ " $CONFIGS " == *" base"* ]] && [ -z "$BASELINE_JAR" ]; then usage_error "
 for t in $TESTS; do case $t in frames-in|frames-out|tcp-in|tcp-out) ;; *) usage_error "unknown test '$t'" ;; esac; done
 
 need_root
-need_tool ip iperf3 java javac timeout awk sort pgrep
+need_tool ip ss iperf3 java javac timeout awk sort pgrep
 
 # ------------------------------------------------------------------------------------------- setup
 
@@ -240,7 +240,12 @@ tcp() {
   # anything still running in the lab's namespaces.
   ip netns exec "$NS_HOST" timeout $((SECONDS_PER_TRIAL + 25)) iperf3 -s -1 -B 192.0.2.1 -p 5201 >/dev/null 2>&1 &
   server=$!
-  sleep 0.3
+  # On a loaded machine iperf3 can take a while to listen; a client started too early would count as 0.
+  local _
+  for _ in $(seq 1 100); do
+    [ -z "$(in_host ss -Hltn 'sport = :5201' 2>/dev/null)" ] || break
+    sleep 0.05
+  done
   local reverse=()
   [ "$dir" = in ] || reverse=(-R)
   out=$(in_peer timeout $((SECONDS_PER_TRIAL + 20)) iperf3 -c 192.0.2.1 -p 5201 -t "$SECONDS_PER_TRIAL" -f m "${reverse[@]}" 2>&1) || true
@@ -317,6 +322,9 @@ label() {
 }
 
 echo
+if [ "$ROUNDS_DONE" -lt "$ROUNDS" ]; then
+  echo "(stopped after $ROUNDS_DONE of $ROUNDS rounds: another round would have ended after the ${BUDGET} s budget)"
+fi
 echo "== results (median of $ROUNDS_DONE rounds; min..max; ratio = median / kernel's median)"
 for t in $TESTS; do
   echo
