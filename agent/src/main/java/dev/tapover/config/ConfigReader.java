@@ -76,8 +76,10 @@ final class ConfigReader {
 
         String logLevel = choice(log, "log", "level", LOG_LEVELS, "info");
         String firstMaster = textOr(groupsNode.get(0), "master", "fo0");
+        // Only a valid interface name makes a path; a bad one (even with a NUL) is refused by the group's check.
+        String socketName = firstMaster.matches("[A-Za-z0-9_.-]{1,15}") ? firstMaster : "fo0";
         Path socket = absolutePath(control, "control", "socket",
-                Path.of("/run/tapover", firstMaster + ".sock"));
+                Path.of("/run/tapover", socketName + ".sock"));
         OptionalInt gid = controlGroup(control);
         InetSocketAddress listen = metricsAddress(metrics);
 
