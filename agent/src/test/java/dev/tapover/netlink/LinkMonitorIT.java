@@ -242,7 +242,7 @@ class LinkMonitorIT {
     }
 
     @Test
-    void tapCarrierOffIsSeenByTheSysfsPollFirst() throws Exception {
+    void tapCarrierOffIsSeenWithinTheSysfsPollBound() throws Exception {
         try (TapDevice tap = TapDevice.open("tovmtap", false)) {
             tap.setUp(true);
             LinkMonitor monitor = started(LinkMonitor.Options.defaults());
@@ -259,9 +259,15 @@ class LinkMonitorIT {
             tap.setCarrier(false);
             LinkEvent down = events.first(on("tovmtap").and(e -> e instanceof CarrierChanged), WAIT);
             assertNotNull(down, "carrier-off reported");
-            assertEquals(new CarrierChanged(down.nanos(), Source.SYSFS_POLL, tap.ifindex(), "tovmtap", false), down);
+            // Usually the poll sees it first; but reading /sys can itself make the kernel flush linkwatch, so
+            // netlink may win the race on a loaded host. Either way the change is reported once, and fast
+            // (netlink alone takes up to ~1 s for a TAP: scripts/bench/carrier-detect.sh measures both).
+            assertTrue(down.source() == Source.SYSFS_POLL || down.source() == Source.NETLINK, down.toString());
+            assertEquals(new CarrierChanged(down.nanos(), down.source(), tap.ifindex(), "tovmtap", false), down);
             long latencyMillis = (down.nanos() - t0) / 1_000_000;
-            assertTrue(latencyMillis < 200, "sysfs poll saw carrier off in " + latencyMillis + " ms");
+            System.out.println("LinkMonitorIT: TAP carrier off reported by " + down.source() + " in " + latencyMillis
+                    + " ms");
+            assertTrue(latencyMillis < 200, "carrier off reported in " + latencyMillis + " ms");
 
             // linkwatch's netlink message follows within ~1 s: a confirmation, not a second event
             assertEquals(List.of(), events.await(on("tovmtap").and(e -> e instanceof CarrierChanged), 1,
