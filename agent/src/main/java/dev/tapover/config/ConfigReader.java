@@ -76,8 +76,7 @@ final class ConfigReader {
 
         String logLevel = choice(log, "log", "level", LOG_LEVELS, "info");
         String firstMaster = textOr(groupsNode.get(0), "master", "fo0");
-        Path socket = absolutePath(control, "control", "socket",
-                Path.of("/run/tapover", firstMaster + ".sock"));
+        Path socket = absolutePath(control, "control", "socket", defaultSocket(firstMaster));
         OptionalInt gid = controlGroup(control);
         InetSocketAddress listen = metricsAddress(metrics);
 
@@ -204,7 +203,11 @@ final class ConfigReader {
         Path pcap = null;
         JsonNode pcapNode = g.get("pcap");
         if (pcapNode != null && !pcapNode.isNull()) {
-            pcap = Path.of(text(pcapNode, join(path, "pcap"), "a file name such as /var/tmp/fo0.pcap"));
+            try {
+                pcap = Path.of(text(pcapNode, join(path, "pcap"), "a file name such as /var/tmp/fo0.pcap"));
+            } catch (java.nio.file.InvalidPathException e) { // e.g. a NUL byte
+                throw error(join(path, "pcap"), "is " + describe(pcapNode), "use a file name such as /var/tmp/fo0.pcap");
+            }
         }
         GroupConfig.AnnounceConfig announceConfig = new GroupConfig.AnnounceConfig(arpForm, count, interval,
                 migrationWindow, List.copyOf(vlans.keySet()), intervalMode, backoff.get(0), backoff.get(1),
@@ -484,6 +487,15 @@ final class ConfigReader {
         return d;
     }
 
+    /** /run/tapover/MASTER.sock; a master name no path can hold is reported by the group's own check. */
+    private static Path defaultSocket(String master) {
+        try {
+            return Path.of("/run/tapover", master + ".sock");
+        } catch (java.nio.file.InvalidPathException e) {
+            return Path.of("/run/tapover/fo0.sock");
+        }
+    }
+
     private Path absolutePath(ObjectNode parent, String parentPath, String key, Path fallback)
             throws ConfigException {
         JsonNode node = parent == null ? null : parent.get(key);
@@ -492,7 +504,13 @@ final class ConfigReader {
         }
         String where = join(parentPath, key);
         String value = text(node, where, "an absolute path such as /run/tapover/fo0.sock");
-        Path path = Path.of(value);
+        Path path;
+        try {
+            path = Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) { // e.g. a NUL byte
+            throw error(where, "is " + describe(node),
+                    "use an absolute path of at most 107 bytes such as /run/tapover/fo0.sock");
+        }
         if (!path.isAbsolute() || value.getBytes(StandardCharsets.UTF_8).length > 107) {
             throw error(where, "is " + describe(node),
                     "use an absolute path of at most 107 bytes such as /run/tapover/fo0.sock");

@@ -8,26 +8,34 @@ public final class Durations {
     private Durations() {
     }
 
-    /** Digits (at most 12, so nothing overflows), a fraction only before "s", then ms, s, m or nothing (= ms). */
-    private static final java.util.regex.Pattern FORM = java.util.regex.Pattern.compile("(\\d{1,12})(?:\\.(\\d{1,3}))?(ms|s|m)?");
+    /**
+     * An optional minus (callers check the range and name it in their message), digits (at most 12, so
+     * nothing overflows), a fraction only before "s", then ms, s, m or nothing (= ms).
+     */
+    private static final java.util.regex.Pattern FORM =
+            java.util.regex.Pattern.compile("(-?)(\\d{1,12})(?:\\.(\\d{1,3}))?(ms|s|m)?");
 
     public static Duration parse(String text) {
         java.util.regex.Matcher m = FORM.matcher(text.trim());
-        if (!m.matches() || m.group(2) != null && !"s".equals(m.group(3))) {
+        if (!m.matches() || m.group(3) != null && !"s".equals(m.group(4))) {
             throw new IllegalArgumentException("duration \"" + text + "\" must look like 200ms, 2s, 1.5s or 1m");
         }
-        long whole = Long.parseLong(m.group(1));
-        String unit = m.group(3) == null ? "ms" : m.group(3);
+        long whole = Long.parseLong(m.group(2));
+        String unit = m.group(4) == null ? "ms" : m.group(4);
+        Duration d;
         switch (unit) {
             case "s": {
-                String fraction = m.group(2) == null ? "0" : (m.group(2) + "00").substring(0, 3);
-                return Duration.ofMillis(whole * 1000 + Long.parseLong(fraction));
+                String fraction = m.group(3) == null ? "0" : (m.group(3) + "00").substring(0, 3);
+                d = Duration.ofMillis(whole * 1000 + Long.parseLong(fraction));
+                break;
             }
             case "m":
-                return Duration.ofSeconds(whole * 60);
+                d = Duration.ofSeconds(whole * 60);
+                break;
             default:
-                return Duration.ofMillis(whole);
+                d = Duration.ofMillis(whole);
         }
+        return m.group(1).isEmpty() ? d : d.negated();
     }
 
     public static String format(Duration d) {
