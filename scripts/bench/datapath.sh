@@ -2,15 +2,15 @@
 # Data path benchmark: 64-byte frames/s and TCP throughput through the agent (plain and vnet-header) and through the kernel alone, side by side in one run.
 set -euo pipefail
 
-readonly EX_USAGE=64 EX_UNAVAILABLE=69 EX_SOFTWARE=70 EX_NOPERM=77
+# shellcheck source=lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
 
-PROG=${0##*/}
-SELF=$(readlink -f -- "${BASH_SOURCE[0]}")
-BENCH_DIR=$(dirname -- "$SELF")
-SRC_ROOT=$(dirname -- "$(dirname -- "$BENCH_DIR")")
+SRC_ROOT=$BENCH_ROOT
+BENCH_DIR=$BENCH_ROOT/scripts/bench
 
 ROUNDS=3
 SECONDS_PER_TRIAL=3
+BUDGET=${DATAPATH_BUDGET_SECONDS:-270}
 CONFIGS="kernel agent agent-vnet"
 BASELINE_JAR=
 TESTS="frames-in frames-out tcp-in tcp-out"
@@ -37,26 +37,26 @@ Measures, in one run and on one topology, the data path of tapover against the k
 
 Every round runs every config once (kernel, agent, agent-vnet, then again), so slow drifts of a shared
 machine hit all configs alike; medians, minima and maxima over the rounds are printed with the ratio of
-each median to the kernel's. The topology is scripts/lab.sh's (host, switch, peer namespaces) with a unique
-prefix; the switch's bridge netfilter hooks are turned off in its namespace so the switch costs less than
-the path under test. Nothing is created in the root namespace; everything is removed on exit, even on
-failure or Ctrl-C.
+each median to the kernel's, then RESULT lines (datapath.fps.agent, datapath.tcp.ratio_pct, ...; see
+docs/benchmarks.md). Tables go to stdout, progress to stderr. No new round starts once the run would pass
+\$DATAPATH_BUDGET_SECONDS (default $BUDGET; all.sh stops a script at 300 s). The topology is
+scripts/lab.sh's (host, switch, peer namespaces) with the prefix tovbdp<pid>; the switch's bridge
+netfilter hooks are turned off in its namespace so the switch costs less than the path under test.
+Nothing is created in the root namespace; everything is removed on exit, even on failure or Ctrl-C.
 
 Options:
   --rounds N      rounds (default $ROUNDS, 1..20)
   --seconds S     seconds per trial (default $SECONDS_PER_TRIAL, 1..30)
   --configs LIST  subset of "$CONFIGS"
   --tests LIST    subset of "$TESTS"
-  --baseline-jar JAR  adds configs base and base-vnet run with this tapover.jar (TAPOVER_JAR)
+  --baseline-jar JAR  runs configs base and base-vnet with this tapover.jar (TAPOVER_JAR); they are
+                  added to the configs unless --configs names one of them
 
-Needs root, iproute2, iperf3, a JDK (java + javac) and the agent jar (built with
-'mvn -q -o -DskipTests package' if missing). Exit codes: 0 done (targets met or not: read the summary),
-64 usage, 69 a tool is missing, 70 a step failed, 77 not root.
+Needs root, iproute2, iperf3 and a JDK (java + javac); builds the agent jar first if it is missing or
+older than the sources. Exit codes: 0 done (targets met or not: read the summary), 64 usage, 69 a tool
+is missing, 70 a step failed, 77 not root.
 EOF
 }
-
-die() { local code=$1; shift; echo "$PROG: $*" >&2; exit "$code"; }
-usage_error() { echo "$PROG: $*" >&2; echo "Try '$PROG --help'." >&2; exit $EX_USAGE; }
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -66,8 +66,7 @@ while [ $# -gt 0 ]; do
     --configs) [ $# -ge 2 ] || usage_error "--configs needs a value"; CONFIGS=$2; shift 2 ;;
     --tests) [ $# -ge 2 ] || usage_error "--tests needs a value"; TESTS=$2; shift 2 ;;
     --baseline-jar) [ $# -ge 2 ] || usage_error "--baseline-jar needs a value"; BASELINE_JAR=$(readlink -f -- "$2"); shift 2
-      [ -f "$BASELINE_JAR" ] || usage_error "--baseline-jar: no file $2"
-      CONFIGS="$CONFIGS base base-vnet" ;;
+      [ -f "$BASELINE_JAR" ] || usage_error "--baseline-jar: no file $2" ;;
     *) usage_error "unknown argument '$1'" ;;
   esac
 done
@@ -75,24 +74,20 @@ if ! [[ $ROUNDS =~ ^[0-9]+$ ]] || [ "$ROUNDS" -lt 1 ] || [ "$ROUNDS" -gt 20 ]; t
 if ! [[ $SECONDS_PER_TRIAL =~ ^[0-9]+$ ]] || [ "$SECONDS_PER_TRIAL" -lt 1 ] || [ "$SECONDS_PER_TRIAL" -gt 30 ]; then
   usage_error "--seconds must be 1..30"
 fi
+if [ -n "$BASELINE_JAR" ] && [[ " $CONFIGS " != *" base"* ]]; then CONFIGS="$CONFIGS base base-vnet"; fi
 for c in $CONFIGS; do case $c in kernel|agent|agent-vnet|base|base-vnet) ;; *) usage_error "unknown config '$c'" ;; esac; done
 if [[ " $CONFIGS " == *" base"* ]] && [ -z "$BASELINE_JAR" ]; then usage_error "configs base and base-vnet need --baseline-jar"; fi
 for t in $TESTS; do case $t in frames-in|frames-out|tcp-in|tcp-out) ;; *) usage_error "unknown test '$t'" ;; esac; done
 
-[ "$(id -u)" -eq 0 ] || die $EX_NOPERM "must run as root (network namespaces); try: sudo $0"
-for tool in ip iperf3 java javac timeout awk sort; do
-  command -v "$tool" >/dev/null 2>&1 || die $EX_UNAVAILABLE "'$tool' not found; install it (apt-get install iproute2 iperf3 openjdk-17-jdk-headless)"
-done
+need_root
+need_tool ip ss iperf3 java javac timeout awk sort pgrep
 
 # ------------------------------------------------------------------------------------------- setup
 
 JAR=$SRC_ROOT/agent/target/tapover.jar
-if [ ! -f "$JAR" ]; then
-  echo "building $JAR (mvn -q -o -DskipTests package) ..."
-  (cd "$SRC_ROOT" && mvn -q -o -DskipTests package) || die $EX_SOFTWARE "the build failed; run 'mvn -o -DskipTests package' in $SRC_ROOT to see why"
-fi
+build_if_stale
 
-export LAB_PREFIX="tovpf$$"
+export LAB_PREFIX="tovbdp$$"
 P=$LAB_PREFIX
 NS_HOST="$P-host" NS_SWITCH="$P-switch" NS_PEER="$P-peer"
 WORK=$(mktemp -d "/tmp/$P.XXXXXX")
@@ -174,17 +169,17 @@ config_up() {
       AGENT_PID=$!
       for _ in $(seq 1 600); do
         grep -q 'event=ready' "$WORK/agent-$config.log" 2>/dev/null && break
-        kill -0 "$AGENT_PID" 2>/dev/null || die $EX_SOFTWARE "the agent ($config) exited: $(tail -5 "$WORK/agent-$config.log")"
+        kill -0 "$AGENT_PID" 2>/dev/null || die "$EX_SOFTWARE" "the agent ($config) exited: $(tail -5 "$WORK/agent-$config.log")"
         sleep 0.1
       done
       grep -q 'event=ready' "$WORK/agent-$config.log" \
-        || die $EX_SOFTWARE "the agent ($config) did not get ready in 60 s; its log ends: $(tail -5 "$WORK/agent-$config.log")"
+        || die "$EX_SOFTWARE" "the agent ($config) did not get ready in 60 s; its log ends: $(tail -5 "$WORK/agent-$config.log")"
       DEV=fo0
       ;;
   esac
   HOST_MAC=$(in_host cat "/sys/class/net/$DEV/address")
   in_peer ip neigh flush all
-  in_peer ping -c 3 -i 0.2 -W 1 -q 192.0.2.1 >/dev/null || die $EX_SOFTWARE "$config: the peer cannot ping 192.0.2.1"
+  in_peer ping -c 3 -i 0.2 -W 1 -q 192.0.2.1 >/dev/null || die "$EX_SOFTWARE" "$config: the peer cannot ping 192.0.2.1"
 }
 
 config_down() {
@@ -245,7 +240,12 @@ tcp() {
   # anything still running in the lab's namespaces.
   ip netns exec "$NS_HOST" timeout $((SECONDS_PER_TRIAL + 25)) iperf3 -s -1 -B 192.0.2.1 -p 5201 >/dev/null 2>&1 &
   server=$!
-  sleep 0.3
+  # On a loaded machine iperf3 can take a while to listen; a client started too early would count as 0.
+  local _
+  for _ in $(seq 1 100); do
+    [ -z "$(in_host ss -Hltn 'sport = :5201' 2>/dev/null)" ] || break
+    sleep 0.05
+  done
   local reverse=()
   [ "$dir" = in ] || reverse=(-R)
   out=$(in_peer timeout $((SECONDS_PER_TRIAL + 20)) iperf3 -c 192.0.2.1 -p 5201 -t "$SECONDS_PER_TRIAL" -f m "${reverse[@]}" 2>&1) || true
@@ -268,7 +268,17 @@ echo
 
 RESULTS=$WORK/results   # lines: test config round value extra...
 : >"$RESULTS"
+ROUNDS_DONE=0
 for round in $(seq 1 "$ROUNDS"); do
+  round_started=$(date +%s)
+  if [ "$round" -gt 1 ]; then
+    elapsed=$((round_started - started_at))
+    if [ $((elapsed + elapsed / (round - 1))) -gt "$BUDGET" ]; then
+      note "round $round would end after the ${BUDGET} s budget (${elapsed} s so far); stopping at $((round - 1)) rounds"
+      break
+    fi
+  fi
+  note "round $round of $ROUNDS"
   for config in $CONFIGS; do
     config_up "$config"
     # Warm-up: JIT-compile the agent's loops and fill the switch's FDB before anything counts.
@@ -285,11 +295,12 @@ for round in $(seq 1 "$ROUNDS"); do
       echo "$t $config $round $r" >>"$RESULTS"
       printf '  round %d %-10s %-10s %s\n' "$round" "$config" "$t" "$r" >&2
     done
-    if [ "$config" != kernel ] && [ "$round" -eq "$ROUNDS" ]; then
+    if [ "$config" != kernel ]; then  # the last round's copy stays
       "$SRC_ROOT/scripts/tapover" status --control "$CONTROL" >"$WORK/status-$config.txt" 2>/dev/null || true
     fi
     config_down "$config"
   done
+  ROUNDS_DONE=$round
 done
 
 # ----------------------------------------------------------------------------------------- report
@@ -311,7 +322,10 @@ label() {
 }
 
 echo
-echo "== results (median of $ROUNDS rounds; min..max; ratio = median / kernel's median)"
+if [ "$ROUNDS_DONE" -lt "$ROUNDS" ]; then
+  echo "(stopped after $ROUNDS_DONE of $ROUNDS rounds: another round would have ended after the ${BUDGET} s budget)"
+fi
+echo "== results (median of $ROUNDS_DONE rounds; min..max; ratio = median / kernel's median)"
 for t in $TESTS; do
   echo
   label "$t"
@@ -344,28 +358,34 @@ done
 
 echo
 echo "== targets"
-best_frames=0
-for t in frames-in frames-out; do
-  [[ " $TESTS " == *" $t "* ]] || continue
-  for config in agent agent-vnet; do
-    [[ " $CONFIGS " == *" $config "* ]] || continue
-    read -r med _ _ <<<"$(stats "$t" "$config" 4)"
-    best_frames=$(awk -v a="$best_frames" -v b="$med" 'BEGIN { print (b + 0 > a + 0) ? b : a }')
+# The configuration the targets are judged on: the agent with the vnet header (the fast mode), else plain.
+judged=agent-vnet
+[[ " $CONFIGS " == *" agent-vnet "* ]] || judged=agent
+FPS_AGENT='' FPS_DIR='' TCP_RATIO='' TCP_DIR=''
+if [[ " $CONFIGS " == *" $judged "* ]]; then
+  for t in frames-in frames-out; do
+    [[ " $TESTS " == *" $t "* ]] || continue
+    read -r med _ _ <<<"$(stats "$t" "$judged" 4)"
+    if [ -z "$FPS_AGENT" ] || awk -v a="$FPS_AGENT" -v b="$med" 'BEGIN { exit !(b + 0 > a + 0) }'; then
+      FPS_AGENT=$med FPS_DIR=${t#frames-}
+    fi
   done
-done
-if [[ " $TESTS " == *" frames-"* ]] && [[ " $CONFIGS " == *" agent"* ]]; then
-  awk -v b="$best_frames" 'BEGIN { printf "  >= 300k 64-byte frames/s one way through the agent: %s (best median %.0f)\n", (b >= 300000 ? "MET" : "MISSED"), b }'
+  for t in tcp-in tcp-out; do
+    if [[ " $TESTS " != *" $t "* ]] || [[ " $CONFIGS " != *" kernel "* ]]; then continue; fi
+    read -r kmed _ _ <<<"$(stats "$t" kernel 4)"
+    read -r med _ _ <<<"$(stats "$t" "$judged" 4)"
+    r=$(awk -v m="$med" -v k="$kmed" 'BEGIN { printf "%.1f", (k > 0 ? 100 * m / k : 0) }')
+    if [ -z "$TCP_RATIO" ] || awk -v a="$TCP_RATIO" -v b="$r" 'BEGIN { exit !(b + 0 < a + 0) }'; then
+      TCP_RATIO=$r TCP_DIR=${t#tcp-}
+    fi
+  done
 fi
-for t in tcp-in tcp-out; do
-  if [[ " $TESTS " != *" $t "* ]] || [[ " $CONFIGS " != *" kernel "* ]]; then continue; fi
-  read -r kmed _ _ <<<"$(stats "$t" kernel 4)"
-  for config in agent agent-vnet; do
-    [[ " $CONFIGS " == *" $config "* ]] || continue
-    read -r med _ _ <<<"$(stats "$t" "$config" 4)"
-    awk -v m="$med" -v k="$kmed" -v t="$t" -v c="$config" 'BEGIN { r = k > 0 ? m / k : 0
-      printf "  >= 30%% of the kernel'"'"'s TCP, %s, %s: %s (%.0f%%)\n", t, c, (r >= 0.3 ? "MET" : "MISSED"), 100 * r }'
-  done
-done
+if [ -n "$FPS_AGENT" ]; then
+  awk -v b="$FPS_AGENT" -v c="$judged" -v d="$FPS_DIR" 'BEGIN { printf "  >= 300k 64-byte frames/s one way through the agent (%s, better direction: %s): %s (median %.0f)\n", c, d, (b >= 300000 ? "MET" : "MISSED"), b }'
+fi
+if [ -n "$TCP_RATIO" ]; then
+  awk -v r="$TCP_RATIO" -v c="$judged" -v d="$TCP_DIR" 'BEGIN { printf "  >= 30%% of the kernel'"'"'s TCP through the agent (%s, worse direction: %s): %s (%.0f%%)\n", c, d, (r >= 30 ? "MET" : "MISSED"), r }'
+fi
 
 echo
 echo "== where the time goes"
@@ -386,3 +406,39 @@ for config in agent agent-vnet base base-vnet; do
     | cut -c1-160
 done
 echo "  load average at end: $(cut -d' ' -f1-3 /proc/loadavg); run took $(( $(date +%s) - started_at )) s"
+
+# ------------------------------------------------------------------------------- RESULT lines
+echo
+n=$ROUNDS_DONE
+if [ -n "$FPS_AGENT" ]; then
+  echo "RESULT datapath.fps.agent=$FPS_AGENT unit=fps n=$n label=\"64-byte frames/s through the agent ($judged, $FPS_DIR), median\""
+fi
+if [ -n "$TCP_RATIO" ]; then
+  echo "RESULT datapath.tcp.ratio_pct=$TCP_RATIO unit=% n=$n label=\"TCP through the agent ($judged) / kernel alone, worse direction ($TCP_DIR), medians\""
+fi
+for t in $TESTS; do
+  dir=${t#*-} kind=${t%%-*}
+  read -r kmed _ _ <<<"$(stats "$t" kernel 4)"
+  for config in $CONFIGS; do
+    key=${config//-/_}
+    read -r med lo hi <<<"$(stats "$t" "$config" 4)"
+    [ "$med" != "-" ] || continue
+    if [ "$kind" = frames ]; then
+      echo "RESULT datapath.fps.$dir.$key.median=$med unit=fps n=$n min=$lo max=$hi"
+    else
+      awk -v m="$med" -v l="$lo" -v h="$hi" -v k="datapath.tcp.$dir.$key.median" -v n="$n" \
+        'BEGIN { printf "RESULT %s=%.0f unit=Mbit/s n=%d min=%.0f max=%.0f\n", k, m * 1000, n, l * 1000, h * 1000 }'
+    fi
+    if [ "$config" != kernel ] && [[ " $CONFIGS " == *" kernel "* ]]; then
+      awk -v m="$med" -v k="$kmed" -v key="datapath.${kind/frames/fps}.$dir.$key.ratio_pct" -v n="$n" \
+        'BEGIN { if (k + 0 > 0) printf "RESULT %s=%.1f unit=%% n=%d\n", key, 100 * m / k, n }'
+    fi
+    if [ "$kind" = frames ] && [ "$config" != kernel ]; then
+      read -r usr _ _ <<<"$(stats "$t" "$config" 7)"
+      read -r sys _ _ <<<"$(stats "$t" "$config" 8)"
+      awk -v u="$usr" -v s="$sys" -v k="datapath.ns_per_frame.$dir.$key" -v c="datapath.capacity.$dir.$key" -v n="$n" \
+        'BEGIN { if (u + s > 0) { printf "RESULT %s.median=%.0f unit=ns n=%d user=%.0f system=%.0f\n", k, u + s, n, u, s
+                                  printf "RESULT %s=%.0f unit=fps n=%d label=\"1e9 / ns per frame\"\n", c, 1e9 / (u + s), n } }'
+    fi
+  done
+done

@@ -39,6 +39,8 @@ public final class GroupRuntime implements AutoCloseable {
     private final EventLog events;
     private final FailoverGroup group;
     private final PortCounters[] counters;
+    /** Per rank: the port was opened while its link was admin-down and must be re-opened when it comes up. */
+    private final boolean[] openedWhileDown;
     private final LowerLinkSilencer silencer = new LowerLinkSilencer();
     private final List<Runnable> announceListeners = new ArrayList<>();
     private Master master;
@@ -59,6 +61,7 @@ public final class GroupRuntime implements AutoCloseable {
                 FailbackPolicy.parse(config.failback()));
         this.group = new FailoverGroup(config.links(), policy, nanoTime);
         this.counters = new PortCounters[config.links().size()];
+        this.openedWhileDown = new boolean[config.links().size()];
         for (int i = 0; i < counters.length; i++) {
             counters[i] = new PortCounters();
         }
@@ -129,6 +132,11 @@ public final class GroupRuntime implements AutoCloseable {
                 linkRenamed(ifindex, ifname);
             }
             boolean hadCarrier = known.map(LinkSnapshot::carrier).orElse(false);
+            if (adminUp && known.isPresent() && openedWhileDown[known.get().rank()]) {
+                // A packet socket bound while its link was down was measured to stay unhooked (no frames
+                // received, /proc/net/packet R=0) after the link came up: open it again now that it is up.
+                reopenPort(known.get().rank(), ifname, ifindex);
+            }
             boolean wasActive = group.activeLink().map(a -> a.ifindex() == ifindex).orElse(false);
             if (wasActive && hadCarrier && !carrier) {
                 carrierLostAtNanos = nanoTime.getAsLong();
@@ -158,6 +166,7 @@ public final class GroupRuntime implements AutoCloseable {
             LowerPort port = LowerPort.open(rank == 0 ? "primary" : "standby", ifname, ifindex, counters[rank],
                     master.tap().hasVnetHeader());
             dataPath.attach(rank + 1, port);
+            openedWhileDown[rank] = !adminUp;
         } catch (NativeException e) {
             LOG.warn("event=link-open-failed group={} link={} ifindex={} error=\"{}\"", name(), ifname, ifindex,
                     e.getMessage());
@@ -242,6 +251,20 @@ public final class GroupRuntime implements AutoCloseable {
             announcements.announce(link.name(), link.ifindex(), reason);
             watchForProof(link);
         });
+    }
+
+    /** Opens a fresh port for a registered link and swaps it in (the data path closes the old one). */
+    private void reopenPort(int rank, String ifname, int ifindex) {
+        try {
+            LowerPort port = LowerPort.open(rank == 0 ? "primary" : "standby", ifname, ifindex, counters[rank],
+                    master.tap().hasVnetHeader());
+            dataPath.attach(rank + 1, port);
+            openedWhileDown[rank] = false;
+            LOG.info("event=port-reopened group={} link={} ifindex={} why=\"opened while the link was down\"",
+                    name(), ifname, ifindex);
+        } catch (NativeException e) {
+            LOG.warn("event=port-reopen-failed group={} link={} error=\"{}\"", name(), ifname, e.getMessage());
+        }
     }
 
     private boolean migrationReturn(int ifindex) {

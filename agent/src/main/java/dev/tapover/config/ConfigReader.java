@@ -76,7 +76,10 @@ final class ConfigReader {
 
         String logLevel = choice(log, "log", "level", LOG_LEVELS, "info");
         String firstMaster = textOr(groupsNode.get(0), "master", "fo0");
-        Path socket = absolutePath(control, "control", "socket", defaultSocket(firstMaster));
+        // Only a valid interface name makes a path; a bad one (even with a NUL) is refused by the group's check.
+        String socketName = firstMaster.matches("[A-Za-z0-9_.-]{1,15}") ? firstMaster : "fo0";
+        Path socket = absolutePath(control, "control", "socket",
+                Path.of("/run/tapover", socketName + ".sock"));
         OptionalInt gid = controlGroup(control);
         InetSocketAddress listen = metricsAddress(metrics);
 
@@ -485,15 +488,6 @@ final class ConfigReader {
                     "use " + DURATION_HINT + " of at most " + Durations.format(max));
         }
         return d;
-    }
-
-    /** /run/tapover/MASTER.sock; a master name no path can hold is reported by the group's own check. */
-    private static Path defaultSocket(String master) {
-        try {
-            return Path.of("/run/tapover", master + ".sock");
-        } catch (java.nio.file.InvalidPathException e) {
-            return Path.of("/run/tapover/fo0.sock");
-        }
     }
 
     private Path absolutePath(ObjectNode parent, String parentPath, String key, Path fallback)

@@ -9,11 +9,10 @@ public final class Durations {
     }
 
     /**
-     * An optional minus (callers check the range and name it in their message), digits (at most 12, so
-     * nothing overflows), a fraction only before "s", then ms, s, m or nothing (= ms).
+     * An optional minus (so a negative value reaches the caller's range check and its clearer message), digits
+     * (at most 12, so nothing overflows), a fraction only before "s", then ms, s, m or nothing (= ms).
      */
-    private static final java.util.regex.Pattern FORM =
-            java.util.regex.Pattern.compile("(-?)(\\d{1,12})(?:\\.(\\d{1,3}))?(ms|s|m)?");
+    private static final java.util.regex.Pattern FORM = java.util.regex.Pattern.compile("(-?)(\\d{1,12})(?:\\.(\\d{1,3}))?(ms|s|m)?");
 
     public static Duration parse(String text) {
         java.util.regex.Matcher m = FORM.matcher(text.trim());

@@ -501,7 +501,10 @@ public final class DataPath implements AutoCloseable {
             LOG.warn("event=wakeup-failed error=\"{}\"", e.getMessage());
         }
         if (thread.isAlive() && !stopped.await(2, TimeUnit.SECONDS)) {
-            LOG.error("event=datapath-stop-timeout");
+            // The thread may still be reading a port's ring: unmapping it now could crash the JVM. The
+            // sockets and rings go when the process exits.
+            LOG.error("event=datapath-stop-timeout ports=left-open");
+            return;
         }
         for (int slot = 1; slot < ports.length; slot++) {
             if (ports[slot] != null) {

@@ -28,6 +28,7 @@ import dev.tapover.lab.Sh;
  */
 final class LabAgent implements AutoCloseable {
     static final String MAC = "02:00:5e:00:53:01";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final Agent agent;
     private final Path socket;
@@ -57,9 +58,22 @@ final class LabAgent implements AutoCloseable {
         return socket;
     }
 
+    /** The group's status document, asked over the control socket as a user would (answered on the agent's thread). */
     @SuppressWarnings("unchecked")
     Map<String, Object> group() {
-        return ((List<Map<String, Object>>) agent.status().get("groups")).get(0);
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int rc = dev.tapover.cli.Main.execute(new String[] {"status", "--json", "--control", socket.toString()},
+                new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+        if (rc != 0) {
+            throw new AssertionError("tapover status exited " + rc + ": " + err);
+        }
+        try {
+            Map<String, Object> doc = JSON.readValue(out.toString(), Map.class);
+            return ((List<Map<String, Object>>) doc.get("groups")).get(0);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("status --json is not JSON: " + out, e);
+        }
     }
 
     String active() {
