@@ -4,7 +4,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/fuzz.sh [TARGET...]     targets: rtnl control config (default: all three)
+Usage: scripts/fuzz.sh [TARGET...]     targets: rtnl control config config-file (default: all four)
 
 Fuzzes each target for TAPOVER_FUZZ_SECONDS seconds (default 300) with Jazzer's standalone driver, over
 the test classpath of agent/ (built offline with Maven first). The corpus grows in
@@ -12,7 +12,8 @@ agent/.cifuzz-corpus/<class>/ (git-ignored) starting from the committed seeds. A
 and is written to agent/src/test/resources/dev/tapover/fuzz/<Class>Inputs/<method>/crash-*: commit it and
 the unit tier replays it as a regression test from then on (mvn test runs every file there).
 
-CI fuzzes each target 10 s (surefire executions fuzz-rtnl, fuzz-control, fuzz-config, JAZZER_FUZZ=1);
+CI fuzzes each target 10 s (surefire executions fuzz-rtnl, fuzz-control, fuzz-config, fuzz-config-file,
+JAZZER_FUZZ=1);
 this script is for the long runs. Needs no root and no network namespace: the targets are pure.
 Exit codes: 0 no finding, 1 a finding (or a build failure), 64 usage.
 EOF
@@ -24,7 +25,7 @@ SECONDS_EACH=${TAPOVER_FUZZ_SECONDS:-300}
 [[ $SECONDS_EACH =~ ^[0-9]+$ ]] && [ "$SECONDS_EACH" -ge 1 ] \
   || { echo "fuzz: TAPOVER_FUZZ_SECONDS must be a whole number of seconds, got '$SECONDS_EACH'" >&2; exit 64; }
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(rtnl control config)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(rtnl control config config-file)
 
 CP_FILE=$(mktemp /tmp/tapover-fuzz-cp.XXXXXX)
 trap 'rm -f "$CP_FILE"' EXIT
@@ -38,7 +39,8 @@ for t in "${TARGETS[@]}"; do
     rtnl) class=RtnlDecoderFuzzTest; method=datagram ;;
     control) class=ControlProtocolFuzzTest; method=requestBytes ;;
     config) class=ConfigFuzzTest; method=runArguments ;;
-    *) echo "fuzz: unknown target '$t'; use rtnl, control or config" >&2; exit 64 ;;
+    config-file) class=ConfigFileFuzzTest; method=yaml ;;
+    *) echo "fuzz: unknown target '$t'; use rtnl, control, config or config-file" >&2; exit 64 ;;
   esac
   seeds=$ROOT/agent/src/test/resources/dev/tapover/fuzz/${class}Inputs/$method
   corpus=$ROOT/agent/.cifuzz-corpus/dev.tapover.fuzz.$class/$method

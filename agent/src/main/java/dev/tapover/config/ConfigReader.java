@@ -206,7 +206,11 @@ final class ConfigReader {
         Path pcap = null;
         JsonNode pcapNode = g.get("pcap");
         if (pcapNode != null && !pcapNode.isNull()) {
-            pcap = Path.of(text(pcapNode, join(path, "pcap"), "a file name such as /var/tmp/fo0.pcap"));
+            try {
+                pcap = Path.of(text(pcapNode, join(path, "pcap"), "a file name such as /var/tmp/fo0.pcap"));
+            } catch (java.nio.file.InvalidPathException e) { // e.g. a NUL byte
+                throw error(join(path, "pcap"), "is " + describe(pcapNode), "use a file name such as /var/tmp/fo0.pcap");
+            }
         }
         GroupConfig.AnnounceConfig announceConfig = new GroupConfig.AnnounceConfig(arpForm, count, interval,
                 migrationWindow, List.copyOf(vlans.keySet()), intervalMode, backoff.get(0), backoff.get(1),
@@ -494,7 +498,13 @@ final class ConfigReader {
         }
         String where = join(parentPath, key);
         String value = text(node, where, "an absolute path such as /run/tapover/fo0.sock");
-        Path path = Path.of(value);
+        Path path;
+        try {
+            path = Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) { // e.g. a NUL byte
+            throw error(where, "is " + describe(node),
+                    "use an absolute path of at most 107 bytes such as /run/tapover/fo0.sock");
+        }
         if (!path.isAbsolute() || value.getBytes(StandardCharsets.UTF_8).length > 107) {
             throw error(where, "is " + describe(node),
                     "use an absolute path of at most 107 bytes such as /run/tapover/fo0.sock");

@@ -12,8 +12,6 @@ import java.util.List;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
-import dev.tapover.announce.AnnouncementConfig;
-import dev.tapover.announce.ArpForm;
 import dev.tapover.cli.CommandFailure;
 import dev.tapover.cli.Main;
 import dev.tapover.cli.RunCommand;
@@ -57,7 +55,6 @@ public class ConfigFuzzTest {
         String duration = data.consumeString(30);
         try {
             Duration d = Durations.parse(duration);
-            assertFalse(d.isNegative(), "a parsed duration is not negative: " + duration);
             assertEquals(d, Durations.parse(Durations.format(d)), "a duration round-trips through its text");
         } catch (IllegalArgumentException e) {
             oneLine(Main.oneLine(e.getMessage()));
@@ -123,8 +120,7 @@ public class ConfigFuzzTest {
         new FailoverGroup(config.links(), new PolicyConfig(config.upDelay(), config.downDelay(),
                 config.failbackDelay(), FailbackPolicy.parse(config.failback())), System::nanoTime);
         GroupConfig.AnnounceConfig a = config.announce();
-        AnnouncementConfig.builder().arpForm(ArpForm.parse(a.arpForm())).arpCount(a.count()).interval(a.interval())
-                .build();
+        dev.tapover.agent.PcapAnnouncements.settings(a); // as the agent builds its announcer's settings
         assertFalse(config.carrierPoll().isNegative(), "carrier poll interval is not negative");
         assertFalse(a.migrationWindow().isNegative(), "migration window is not negative");
         config.carrierPoll().toNanos();
