@@ -14,8 +14,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,21 +81,8 @@ class AgentIT {
         assertEquals(expected, active());
     }
 
-    /** Pings the peer from the host at 100 pps while {@code during} runs after 1 s; returns probes lost. */
-    private int lostWhile(Runnable during) throws Exception {
-        ExecutorService pinger = Executors.newSingleThreadExecutor();
-        try {
-            Future<Sh.Result> ping = pinger.submit(() -> Sh.tryRun("ping", "-i", "0.01", "-c", "300", "-W", "1",
-                    Lab.PEER_V4));
-            Thread.sleep(1000);
-            during.run();
-            String out = ping.get(15, TimeUnit.SECONDS).output();
-            Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(out);
-            assertTrue(m.find(), "ping printed its summary: " + out);
-            return Integer.parseInt(m.group(1)) - Integer.parseInt(m.group(2));
-        } finally {
-            pinger.shutdownNow();
-        }
+    private static int lostWhile(Runnable during) throws Exception {
+        return Lab.probesLostWhile(during);
     }
 
     @Test

@@ -19,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
@@ -147,21 +146,8 @@ class ControlLabIT {
         throw new AssertionError("no link " + name + " in " + group);
     }
 
-    /** Pings the peer at 100 pps for 3 s while {@code during} runs after 1 s; returns probes lost. */
     private static int lostWhile(Runnable during) throws Exception {
-        ExecutorService pinger = Executors.newSingleThreadExecutor();
-        try {
-            Future<Sh.Result> ping = pinger.submit(() -> Sh.tryRun("ping", "-i", "0.01", "-c", "300", "-W", "1",
-                    Lab.PEER_V4));
-            Thread.sleep(1000);
-            during.run();
-            String out = ping.get(15, TimeUnit.SECONDS).output();
-            Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(out);
-            assertTrue(m.find(), "ping printed its summary: " + out);
-            return Integer.parseInt(m.group(1)) - Integer.parseInt(m.group(2));
-        } finally {
-            pinger.shutdownNow();
-        }
+        return Lab.probesLostWhile(during);
     }
 
     @Test

@@ -59,6 +59,29 @@ public final class Lab implements AutoCloseable {
         Sh.run("sysctl", "-q", "-w", "net.ipv6.conf." + link + ".disable_ipv6=1");
     }
 
+    /**
+     * Pings the peer from this namespace at 100 pps (300 probes) while {@code during} runs after 1 s;
+     * returns how many probes were lost, from ping's own summary.
+     */
+    public static int probesLostWhile(Runnable during) throws Exception {
+        java.util.concurrent.ExecutorService pinger = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<Sh.Result> ping = pinger.submit(() -> Sh.tryRun("ping", "-i", "0.01", "-c",
+                    "300", "-W", "1", PEER_V4));
+            Thread.sleep(1000);
+            during.run();
+            String out = ping.get(15, java.util.concurrent.TimeUnit.SECONDS).output();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) packets transmitted, (\\d+) received")
+                    .matcher(out);
+            if (!m.find()) {
+                throw new AssertionError("ping printed no summary: " + out);
+            }
+            return Integer.parseInt(m.group(1)) - Integer.parseInt(m.group(2));
+        } finally {
+            pinger.shutdownNow();
+        }
+    }
+
     /** Runs a command inside the peer namespace. */
     public String peer(String... command) {
         return Sh.run(prefixed(peerNs, command));
