@@ -233,11 +233,10 @@ public final class Agent {
         try {
             PcapAnnouncements announcements = PcapAnnouncements.start(config);
             pcapAnnouncements = announcements;
-            runtime.setAnnouncements(announcements);
-            runtime.addressesChanged(masterAddresses);
-        } catch (IOException | LinkageError e) {
-            throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot start announcements through libpcap ("
-                    + e.getMessage() + "); install libpcap0.8 (apt-get install libpcap0.8)");
+            runtime.setAnnouncements(announcements); // addAddresses() hands it the addresses
+        } catch (IOException e) {
+            // libpcap itself was checked in preflight(); this is a handle or the --pcap file.
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot start announcements: " + e.getMessage());
         }
     }
 

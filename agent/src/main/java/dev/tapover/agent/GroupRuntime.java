@@ -163,9 +163,7 @@ public final class GroupRuntime implements AutoCloseable {
         int rank = config.links().indexOf(configuredName);
         try {
             silencer.silence(ifname);
-            LowerPort port = LowerPort.open(rank == 0 ? "primary" : "standby", ifname, ifindex, counters[rank],
-                    master.tap().hasVnetHeader());
-            dataPath.attach(rank + 1, port);
+            openPort(rank, ifname, ifindex);
             openedWhileDown[rank] = !adminUp;
         } catch (NativeException e) {
             LOG.warn("event=link-open-failed group={} link={} ifindex={} error=\"{}\"", name(), ifname, ifindex,
@@ -253,12 +251,15 @@ public final class GroupRuntime implements AutoCloseable {
         });
     }
 
+    /** Opens the link's packet socket and puts it in the data path's slot for its rank (replacing any old one). */
+    private void openPort(int rank, String ifname, int ifindex) throws NativeException {
+        dataPath.attach(rank + 1, LowerPort.open(rank == 0 ? "primary" : "standby", ifname, ifindex, counters[rank]));
+    }
+
     /** Opens a fresh port for a registered link and swaps it in (the data path closes the old one). */
     private void reopenPort(int rank, String ifname, int ifindex) {
         try {
-            LowerPort port = LowerPort.open(rank == 0 ? "primary" : "standby", ifname, ifindex, counters[rank],
-                    master.tap().hasVnetHeader());
-            dataPath.attach(rank + 1, port);
+            openPort(rank, ifname, ifindex);
             openedWhileDown[rank] = false;
             LOG.info("event=port-reopened group={} link={} ifindex={} why=\"opened while the link was down\"",
                     name(), ifname, ifindex);

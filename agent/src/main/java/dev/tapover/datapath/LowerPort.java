@@ -71,15 +71,6 @@ public final class LowerPort implements AutoCloseable {
         }
     }
 
-    /**
-     * The form of earlier versions: the port carries a vnet header whatever {@code vnetHeader} says (the
-     * data path adapts to the master), so this is {@link #open(String, String, int, PortCounters)}.
-     */
-    @Deprecated
-    public static LowerPort open(String role, String ifname, int ifindex, PortCounters counters,
-                                 boolean vnetHeader) throws NativeException {
-        return open(role, ifname, ifindex, counters);
-    }
 
     /**
      * A power-of-two slot that holds the link's MTU-sized frame after the ring's own header (76 bytes with

@@ -108,6 +108,8 @@ class AgentIT {
     @Test
     void lowerLinkSysctlsAreRestoredOnStop() throws Exception {
         String before = Sh.run("sysctl", "-n", "net.ipv4.conf.standby.arp_ignore").trim();
+        assertTrue(!"1".equals(before), "precondition: the lab leaves arp_ignore at the kernel default, so a"
+                + " missing restore would show");
         start();
         assertEquals("1", Sh.run("sysctl", "-n", "net.ipv4.conf.standby.arp_ignore").trim());
         agent.requestStop("test");
