@@ -62,6 +62,42 @@ public final class PacketSocket extends FileHandle {
         }
     }
 
+    /**
+     * Adopts a packet socket received from another process (live update). The socket keeps its binding, its
+     * options and its queued frames; {@code promiscuous} records whether it already holds a promiscuous
+     * membership, so the adopter neither adds a second one nor drops it.
+     */
+    public static PacketSocket adopt(int fd, String ifname, boolean promiscuous) throws NativeException {
+        Binding binding = binding(fd);
+        if (binding.domain() != Linux.AF_PACKET || binding.type() != Linux.SOCK_RAW) {
+            throw Errors.failure("adopt", "fd " + fd + " (not an AF_PACKET SOCK_RAW socket)", Errno.EINVAL);
+        }
+        PacketSocket socket = new PacketSocket(fd, ifname, binding.ifindex());
+        socket.promiscuous = promiscuous;
+        socket.setNonBlocking(true);
+        return socket;
+    }
+
+    /** What a socket fd is and where it is bound: SO_DOMAIN, SO_TYPE, and the ifindex of its sockaddr_ll. */
+    public record Binding(int domain, int type, int ifindex) {
+    }
+
+    /** Reads the domain, type and (for AF_PACKET) bound ifindex of a socket fd without adopting it. */
+    public static Binding binding(int fd) throws NativeException {
+        String object = "fd " + fd;
+        int domain = SocketOptions.getInt(fd, Linux.SOL_SOCKET, Linux.SO_DOMAIN, "SO_DOMAIN", object);
+        int type = SocketOptions.getInt(fd, Linux.SOL_SOCKET, Linux.SO_TYPE, "SO_TYPE", object);
+        int ifindex = 0;
+        if (domain == Linux.AF_PACKET) {
+            Pointer addr = Native.allocate(SOCKADDR_LL_SIZE);
+            Pointer len = Native.allocate(4);
+            len.putInt(0, SOCKADDR_LL_SIZE);
+            Errors.check(Native.LIBC.getsockname(fd, addr, len), "getsockname(AF_PACKET)", object);
+            ifindex = addr.getInt(4);
+        }
+        return new Binding(domain, type, ifindex);
+    }
+
     public String ifname() {
         return ifname;
     }
