@@ -100,6 +100,21 @@ public final class LowerPort implements AutoCloseable {
         return size;
     }
 
+    /** Wraps a packet socket received from a predecessor (live update): bound, promiscuous, options set. */
+    public static LowerPort adopt(String role, PacketSocket socket, PortCounters counters) {
+        return new LowerPort(role, socket, counters, null);
+    }
+
+    /** The packet socket's fd, to hand it to a successor. */
+    public int fd() {
+        return socket.fd();
+    }
+
+    /** Whether the socket holds a promiscuous membership. */
+    public boolean promiscuous() {
+        return socket.isPromiscuous();
+    }
+
     public String role() {
         return role;
     }
