@@ -28,11 +28,11 @@ import dev.tapover.failover.Reason;
  * @param policy        the failover group's state
  * @param counters      the data path's counters, master and per link rank
  * @param announcements the announcer's status at the freeze (its counters, last reason), for the record
- * @param silenced      lower links whose IPv6 the predecessor silenced, with the value to restore on exit
+ * @param silenced      lower links the predecessor silenced, each with its sysctls' values to restore on exit
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StateSnapshot(int schema, MasterState master, PolicyState policy, CounterState counters,
-                            Map<String, Object> announcements, Map<String, String> silenced) {
+                            Map<String, Object> announcements, Map<String, Map<String, String>> silenced) {
     public static final int SCHEMA = 1;
 
     private static final ObjectMapper MAPPER = new ObjectMapper()

@@ -48,7 +48,7 @@ final class Samples {
         return new StateSnapshot(StateSnapshot.SCHEMA, new StateSnapshot.MasterState("fo0", true,
                 List.of("192.0.2.1/24", "2001:db8::1/64")), policy,
                 new StateSnapshot.CounterState(master, List.of(link, link)), Map.of("sentTotal", 12),
-                Map.of("eth1", "0", "eth2", "0"));
+                Map.of("eth1", Map.of("ipv6/conf/%s/disable_ipv6", "0"), "eth2", Map.of("ipv4/conf/%s/arp_ignore", "0")));
     }
 
     static StateSnapshot snapshot() {
