@@ -65,7 +65,11 @@ final class AgentLiveUpdate {
     /** The upgrade request waits this long for the outcome (the CLI gives up after 30 s). */
     private static final long UPGRADE_WAIT_MS = 25_000;
     /** A freeze is sized for at least this gap when the TAP's queue is checked. */
-    private static final Duration MIN_GAP_BUDGET = Duration.ofMillis(250);
+    private static final Duration MIN_GAP_BUDGET = Duration.ofMillis(500);
+    /** What one queued frame costs a packet socket's receive buffer, at most (skb truesize of a small frame). */
+    private static final int FRAME_TRUESIZE = 1280;
+    /** The receive buffer LowerPort gives each packet socket. */
+    private static final int PORT_RCVBUF = 4 << 20;
 
     private final GroupConfig config;
     private final Conductor conductor;
@@ -276,6 +280,7 @@ final class AgentLiveUpdate {
         private final UnixSocket.Credentials peer;
         private long rxAtPreserve;
         private long nanosAtPreserve;
+        private final Map<Integer, Long> portRxAtPreserve = new java.util.HashMap<>();
 
         SessionHost(UnixSocket.Credentials peer) {
             this.peer = peer;
@@ -297,6 +302,9 @@ final class AgentLiveUpdate {
                 throw new LiveUpdateException("this agent was started without its run arguments (in-process), so a successor could not run the same group; start it with tapover run");
             }
             rxAtPreserve = runtime.dataPath().masterCounters().rxFrames();
+            for (int rank = 0; rank < config.links().size(); rank++) {
+                portRxAtPreserve.put(rank, runtime.linkCounters(rank).rxFrames());
+            }
             nanosAtPreserve = System.nanoTime();
             Session s = buildSession();
             StateSnapshot preview;
@@ -409,13 +417,35 @@ final class AgentLiveUpdate {
             stopAgent.run();
         }
 
-        /** Raises the master's txqueuelen if the host's send rate times the expected gap would overflow it. */
+        /**
+         * Makes room for what arrives while frozen: raises the master's txqueuelen if the host's send rate times
+         * the expected gap would overflow it, and grows each link socket's receive buffer likewise.
+         */
         private void sizeTxQueue() {
+            double seconds = (System.nanoTime() - nanosAtPreserve) / 1e9;
+            Duration budget = Duration.ofNanos((long) Math.max(MIN_GAP_BUDGET.toNanos(), 4 * lastGapMs * 1e6));
             try {
-                double seconds = (System.nanoTime() - nanosAtPreserve) / 1e9;
+                for (LowerPort port : runtime.dataPath().attachedPorts()) {
+                    Long before = null;
+                    for (int rank = 0; rank < config.links().size(); rank++) {
+                        if (runtime.linkCounters(rank) == port.counters()) {
+                            before = portRxAtPreserve.get(rank);
+                        }
+                    }
+                    double rate = seconds > 0.05 && before != null
+                            ? (port.counters().rxFrames() - before) / seconds : 0;
+                    long bytes = (long) (rate * budget.toNanos() / 1e9 * 2 * FRAME_TRUESIZE);
+                    if (bytes > PORT_RCVBUF) {
+                        port.ensureReceiveBuffer((int) Math.min(bytes, 256L << 20));
+                        LOG.info("event=rcvbuf-raised link={} bytes={} rate_fps={}", port.ifname(), bytes, Math.round(rate));
+                    }
+                }
+            } catch (NativeException | InterruptedException | RuntimeException e) {
+                LOG.warn("event=rcvbuf-check-failed error=\"{}\"", e.getMessage());
+            }
+            try {
                 long frames = runtime.dataPath().masterCounters().rxFrames() - rxAtPreserve;
                 double rate = seconds > 0.05 ? frames / seconds : 0;
-                Duration budget = Duration.ofNanos((long) Math.max(MIN_GAP_BUDGET.toNanos(), 4 * lastGapMs * 1e6));
                 int current = NetDevice.txQueueLength(config.master());
                 int wanted = TxQueuePlan.required(rate, budget, current);
                 if (wanted > current) {

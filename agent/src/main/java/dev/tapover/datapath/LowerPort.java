@@ -110,6 +110,11 @@ public final class LowerPort implements AutoCloseable {
         return socket.fd();
     }
 
+    /** Grows the socket's receive buffer to at least {@code bytes} (frames wait there while a live update freezes). */
+    public void ensureReceiveBuffer(int bytes) throws NativeException {
+        socket.setReceiveBufferSize(bytes);
+    }
+
     /** Whether the socket holds a promiscuous membership. */
     public boolean promiscuous() {
         return socket.isPromiscuous();
