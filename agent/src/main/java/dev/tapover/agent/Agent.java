@@ -214,6 +214,9 @@ public final class Agent {
             throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot create the TAP master: " + e.getMessage());
         }
         undo.push(master);
+        if (passedTap < 0) {
+            liveUpdate.sizeNewMaster(master);
+        }
         runtime = new GroupRuntime(config, System::nanoTime, events);
         try {
             runtime.open(master);

@@ -418,8 +418,8 @@ final class AgentLiveUpdate {
         }
 
         /**
-         * Makes room for what arrives while frozen: raises the master's txqueuelen if the host's send rate times
-         * the expected gap would overflow it, and grows each link socket's receive buffer likewise.
+         * Makes room for what arrives while frozen: grows each link socket's receive buffer if its rate times
+         * the expected gap needs it, and checks the master's txqueuelen likewise (warning, not resizing).
          */
         private void sizeTxQueue() {
             double seconds = (System.nanoTime() - nanosAtPreserve) / 1e9;
@@ -447,11 +447,12 @@ final class AgentLiveUpdate {
                 long frames = runtime.dataPath().masterCounters().rxFrames() - rxAtPreserve;
                 double rate = seconds > 0.05 ? frames / seconds : 0;
                 int current = NetDevice.txQueueLength(config.master());
-                int wanted = TxQueuePlan.required(rate, budget, current);
-                if (wanted > current) {
-                    NetDevice.setTxQueueLength(config.master(), wanted);
-                    LOG.info("event=txqueuelen-raised master={} from={} to={} rate_fps={} budget_ms={}", config.master(),
-                            current, wanted, Math.round(rate), budget.toMillis());
+                if (rate * budget.toNanos() / 1e9 > current) { // short even without the plan's 2x margin
+                    // resizing now would drop frames in flight and emit an RTM_NEWLINK: warn instead
+                    LOG.warn("event=txqueue-short master={} txqueuelen={} wanted={} rate_fps={} budget_ms={} why=\"frames "
+                            + "the host sends are dropped if the handoff takes longer than {} ms; set a larger txqueuelen "
+                            + "before traffic flows\"", config.master(), current, TxQueuePlan.required(rate, budget, current),
+                            Math.round(rate), budget.toMillis(), Math.round(current / Math.max(1, rate) * 1000));
                 }
             } catch (NativeException | RuntimeException e) {
                 LOG.warn("event=txqueuelen-check-failed error=\"{}\"", e.getMessage());
@@ -541,7 +542,60 @@ final class AgentLiveUpdate {
         } catch (IOException e) {
             LOG.warn("event=takeover-prepare-failed error=\"{}\"", e.getMessage());
         }
+        warmUp();
+        awaitIdle("tapover-announce", Duration.ofSeconds(3)); // its pcap handles open in the background
         System.gc(); // start-up garbage goes now, not in a collection while the master is frozen
+    }
+
+    /** Classes the restore needs, loaded and initialised before the freeze rather than inside it. */
+    private static final List<String> RESTORE_CLASSES = List.of("dev.tapover.datapath.DataPath",
+            "dev.tapover.datapath.FrameFilter", "dev.tapover.datapath.LowerPort", "dev.tapover.natives.Poller",
+            "dev.tapover.natives.EventFd", "dev.tapover.failover.ActiveLinkSelector", "dev.tapover.failover.LinkRef",
+            "dev.tapover.failover.Reason", "dev.tapover.failover.LinkState", "dev.tapover.failover.LinkRole",
+            "dev.tapover.liveupdate.Handoff", "dev.tapover.liveupdate.RestorePlan", "dev.tapover.natives.TapDevice$Info",
+            "dev.tapover.netlink.CarrierProbe$Reading", "dev.tapover.agent.AgentControl");
+
+    /**
+     * Runs what the restore runs, on throwaway objects, so that inside the freeze the code is loaded and
+     * its lambdas bootstrapped: the policy resuming a state, a restore plan, the classes of the data path.
+     */
+    private void warmUp() {
+        for (String name : RESTORE_CLASSES) {
+            try {
+                Class.forName(name, true, AgentLiveUpdate.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                LOG.debug("event=warm-up-skipped class={} error=\"{}\"", name, e.toString());
+            }
+        }
+        try {
+            FailoverGroup g = new FailoverGroup(config.links(), runtime.policy().config(), System::nanoTime);
+            g.linkAppeared(config.links().get(0), Integer.MAX_VALUE, true, true);
+            g.resume(List.of(), java.util.OptionalInt.of(Integer.MAX_VALUE), false, true, 0);
+            g.onTimer();
+            new RestorePlan().add("warm-up", RestorePlan.Result::done).run(System::nanoTime, System.nanoTime() + 1_000_000_000L,
+                    nanos -> { });
+        } catch (LiveUpdateException | RuntimeException e) {
+            LOG.debug("event=warm-up-failed error=\"{}\"", e.toString());
+        }
+    }
+
+    /** Waits (bounded) until the named thread has been parked for a few checks in a row: its start-up work is done. */
+    private static void awaitIdle(String threadName, Duration within) {
+        Thread thread = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(threadName))
+                .findFirst().orElse(null);
+        long deadline = System.nanoTime() + within.toNanos();
+        int quiet = 0;
+        while (thread != null && quiet < 3 && System.nanoTime() < deadline) {
+            Thread.State state = thread.getState();
+            quiet = state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
+                    || state == Thread.State.TERMINATED ? quiet + 1 : 0;
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** What {@link #takeOver} built. */
@@ -739,6 +793,23 @@ final class AgentLiveUpdate {
             throw new CommandFailure(ExitCode.UNAVAILABLE, e.getMessage());
         } catch (NativeException e) {
             throw new CommandFailure(ExitCode.UNAVAILABLE, "the master vanished during start-up: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Gives a master this agent just created (no traffic yet) a transmit queue long enough for a freeze:
+     * resizing it later, under traffic, would drop frames.
+     */
+    void sizeNewMaster(Master master) {
+        try {
+            int current = NetDevice.txQueueLength(master.name());
+            if (current < TxQueuePlan.INITIAL_LENGTH) {
+                NetDevice.setTxQueueLength(master.name(), TxQueuePlan.INITIAL_LENGTH);
+                LOG.info("event=txqueuelen-set master={} from={} to={} why=\"room for a live update's freeze\"",
+                        master.name(), current, TxQueuePlan.INITIAL_LENGTH);
+            }
+        } catch (NativeException e) {
+            LOG.warn("event=txqueuelen-set-failed master={} error=\"{}\"", master.name(), e.getMessage());
         }
     }
 
