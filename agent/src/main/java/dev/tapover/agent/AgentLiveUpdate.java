@@ -394,9 +394,11 @@ final class AgentLiveUpdate {
             if (p != null && p.pid() == outcome.successorPid()) {
                 p.outcome().complete(outcome);
                 try {
-                    // let the upgrade request's answer leave before the control socket closes
+                    // let the upgrade request's answer leave before the control socket closes: the handler
+                    // returned, and the control thread went back to waiting, so the answer is with Netty
                     p.answered().await(2, TimeUnit.SECONDS);
-                    Thread.sleep(100);
+                    awaitIdle(t -> t.getName().startsWith("tapover-control-") && !t.getName().contains("-io-"),
+                            Duration.ofSeconds(2));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -543,7 +545,7 @@ final class AgentLiveUpdate {
             LOG.warn("event=takeover-prepare-failed error=\"{}\"", e.getMessage());
         }
         warmUp();
-        awaitIdle("tapover-announce", Duration.ofSeconds(3)); // its pcap handles open in the background
+        awaitIdle(t -> t.getName().equals("tapover-announce"), Duration.ofSeconds(3)); // its pcap handles open in the background
         System.gc(); // start-up garbage goes now, not in a collection while the master is frozen
     }
 
@@ -579,10 +581,9 @@ final class AgentLiveUpdate {
         }
     }
 
-    /** Waits (bounded) until the named thread has been parked for a few checks in a row: its start-up work is done. */
-    private static void awaitIdle(String threadName, Duration within) {
-        Thread thread = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(threadName))
-                .findFirst().orElse(null);
+    /** Waits (bounded) until the thread {@code which} picks has been parked for a few checks in a row. */
+    private static void awaitIdle(java.util.function.Predicate<Thread> which, Duration within) {
+        Thread thread = Thread.getAllStackTraces().keySet().stream().filter(which).findFirst().orElse(null);
         long deadline = System.nanoTime() + within.toNanos();
         int quiet = 0;
         while (thread != null && quiet < 3 && System.nanoTime() < deadline) {
