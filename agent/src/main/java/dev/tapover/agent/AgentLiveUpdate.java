@@ -474,8 +474,10 @@ final class AgentLiveUpdate {
                     info.tunFlags(), tap.vnetHeaderSize(), false, master.carrier(), st.dev(), st.ino()), tap.fd());
             for (LowerPort port : runtime.dataPath().attachedPorts()) {
                 FileStat ps = FileStat.of(port.fd());
+                FdEntry.Ring ring = port.ringFrameSize() == 0 ? null
+                        : new FdEntry.Ring(port.ringFrameSize(), port.ringFrames(), port.ringPosition());
                 b.add(new FdEntry(FdEntry.tokenFor(FdKind.PACKET, port.ifname()), FdKind.PACKET, port.ifname(),
-                        port.ifindex(), 0, 0, port.promiscuous(), false, ps.dev(), ps.ino()), port.fd());
+                        port.ifindex(), 0, 0, port.promiscuous(), false, ps.dev(), ps.ino(), ring), port.fd());
             }
         } catch (NativeException e) {
             throw new LiveUpdateException("cannot describe the fds to hand over: " + e.getMessage());
@@ -655,7 +657,11 @@ final class AgentLiveUpdate {
                         }
                         int fd = handoff.take(entry.token());
                         try {
-                            groupRuntime.inheritSocket(entry.ifindex(), PacketSocket.adopt(fd, entry.name(), entry.promiscuous()));
+                            FdEntry.Ring ring = entry.ring();
+                            groupRuntime.inheritSocket(entry.ifindex(), new LowerPort.Handed(
+                                    PacketSocket.adopt(fd, entry.name(), entry.promiscuous()),
+                                    ring == null ? 0 : ring.frameSize(), ring == null ? 0 : ring.frames(),
+                                    ring == null ? 0 : ring.position()));
                         } catch (NativeException | RuntimeException e) {
                             dev.tapover.liveupdate.Transport.closeAll(new int[] {fd});
                             throw e;

@@ -60,7 +60,7 @@ public final class GroupRuntime implements AutoCloseable {
     /** Live update: the predecessor handed the master over, so the links stay silenced for the successor. */
     private boolean handedOver;
     /** Live update: packet sockets received from the predecessor, by ifindex, until their link registers. */
-    private final Map<Integer, PacketSocket> inheritedSockets = new java.util.HashMap<>();
+    private final Map<Integer, LowerPort.Handed> inheritedSockets = new java.util.HashMap<>();
     /** Live update: the predecessor's last failover, shown until this process has one of its own. */
     private Map<String, Object> inheritedLastFailover;
 
@@ -174,7 +174,7 @@ public final class GroupRuntime implements AutoCloseable {
         int rank = config.links().indexOf(configuredName);
         try {
             silencer.silence(ifname);
-            PacketSocket inherited = inheritedSockets.remove(ifindex);
+            LowerPort.Handed inherited = inheritedSockets.remove(ifindex);
             LowerPort port = inherited != null
                     ? LowerPort.adopt(rank == 0 ? "primary" : "standby", inherited, counters[rank])
                     : LowerPort.open(rank == 0 ? "primary" : "standby", ifname, ifindex, counters[rank],
@@ -486,16 +486,16 @@ public final class GroupRuntime implements AutoCloseable {
     }
 
     /** A packet socket from the predecessor for the link with {@code ifindex}, used when that link registers. */
-    public void inheritSocket(int ifindex, PacketSocket socket) {
-        PacketSocket old = inheritedSockets.put(ifindex, socket);
+    public void inheritSocket(int ifindex, LowerPort.Handed socket) {
+        LowerPort.Handed old = inheritedSockets.put(ifindex, socket);
         if (old != null) {
-            old.close();
+            old.socket().close();
         }
     }
 
     /** Closes inherited sockets whose link did not register (it vanished during the handoff). */
     public void closeUnusedInheritedSockets() {
-        inheritedSockets.values().forEach(PacketSocket::close);
+        inheritedSockets.values().forEach(h -> h.socket().close());
         inheritedSockets.clear();
     }
 

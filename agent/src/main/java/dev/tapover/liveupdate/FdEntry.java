@@ -15,9 +15,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param carrier        the TAP's carrier as the predecessor set it (kept as is: no flap)
  * @param dev            fstat st_dev of the fd
  * @param ino            fstat st_ino of the fd (a socket's inode is unique: the strongest identity check)
+ * @param ring           a packet socket's PACKET_RX_RING, which comes with it and is mapped again, or null
  */
 public record FdEntry(String token, FdKind kind, String name, int ifindex, int flags, int vnetHeaderSize,
-                      boolean promiscuous, boolean carrier, long dev, long ino) {
+                      boolean promiscuous, boolean carrier, long dev, long ino, Ring ring) {
+
+    /**
+     * A receive ring's geometry and where its consumer stands: the successor maps the same ring and reads on
+     * from {@code position}, so the frames that arrived while frozen come out in order.
+     */
+    public record Ring(int frameSize, int frames, int position) {
+    }
+
+    /** An entry without a receive ring. */
+    public FdEntry(String token, FdKind kind, String name, int ifindex, int flags, int vnetHeaderSize,
+                   boolean promiscuous, boolean carrier, long dev, long ino) {
+        this(token, kind, name, ifindex, flags, vnetHeaderSize, promiscuous, carrier, dev, ino, null);
+    }
 
     /** The token of an fd of {@code kind} on interface {@code name}. */
     public static String tokenFor(FdKind kind, String name) {
@@ -36,6 +50,12 @@ public record FdEntry(String token, FdKind kind, String name, int ifindex, int f
         n.put("carrier", carrier);
         n.put("dev", dev);
         n.put("ino", ino);
+        if (ring != null) {
+            ObjectNode r = n.putObject("ring");
+            r.put("frameSize", ring.frameSize());
+            r.put("frames", ring.frames());
+            r.put("position", ring.position());
+        }
         return n;
     }
 
@@ -45,9 +65,17 @@ public record FdEntry(String token, FdKind kind, String name, int ifindex, int f
             throw new LiveUpdateException("an fd entry of the manifest lacks its token, kind or name: " + n);
         }
         String token = n.get("token").asText();
+        JsonNode r = n.get("ring");
+        Ring ring = null;
+        if (r != null && r.isObject()) {
+            ring = new Ring(r.path("frameSize").asInt(), r.path("frames").asInt(), r.path("position").asInt());
+            if (ring.frameSize() <= 0 || ring.frames() <= 0 || ring.position() < 0 || ring.position() >= ring.frames()) {
+                throw new LiveUpdateException("fd \"" + token + "\" describes an impossible receive ring " + ring);
+            }
+        }
         return new FdEntry(token, FdKind.parse(n.get("kind").asText(), token), n.get("name").asText(),
                 n.path("ifindex").asInt(), n.path("flags").asInt(), n.path("vnetHeaderSize").asInt(),
                 n.path("promiscuous").asBoolean(), n.path("carrier").asBoolean(), n.path("dev").asLong(),
-                n.path("ino").asLong());
+                n.path("ino").asLong(), ring);
     }
 }

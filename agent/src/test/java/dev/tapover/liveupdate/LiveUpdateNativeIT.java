@@ -94,6 +94,61 @@ class LiveUpdateNativeIT {
         }
     }
 
+    private static ByteBuffer frame(int tag) {
+        ByteBuffer frame = ByteBuffer.allocateDirect(60);
+        frame.put(new byte[] {2, 0, 0x5e, 0, 0x53, 9, 2, 0, 0x5e, 0, 0x53, 8, (byte) 0x88, (byte) 0xb5, (byte) tag});
+        frame.position(60).flip();
+        return frame;
+    }
+
+    /** Waits (at most 2 s) until the ring's current slot holds a frame. */
+    private static void awaitSlot(dev.tapover.natives.RxRing ring) throws InterruptedException {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (!ring.ready() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertTrue(ring.ready(), "a frame arrived in the ring");
+    }
+
+    @Test
+    void aReceiveRingIsReadOnFromWhereThePredecessorStopped() throws Exception {
+        Sh.run("ip", "link", "add", "tolu6", "type", "veth", "peer", "name", "tolu7");
+        try {
+            Sh.run("ip", "link", "set", "tolu6", "up");
+            Sh.run("ip", "link", "set", "tolu7", "up");
+            int ifindex = Integer.parseInt(AgentProcess.sys("tolu6", "ifindex"));
+            try (PacketSocket original = PacketSocket.open("tolu6", ifindex);
+                 PacketSocket sender = PacketSocket.open("tolu7")) {
+                original.enableVnetHeader();
+                dev.tapover.natives.RxRing ring = original.mapRxRing(2048, 64);
+                for (int tag = 1; tag <= 3; tag++) {
+                    sender.send(frame(tag));
+                }
+                awaitSlot(ring);
+                assertEquals(1, ring.memory().get(ring.frameOffset() + 14), "the predecessor reads frame 1");
+                ring.release();
+                int position = ring.position();
+                assertEquals(1, position);
+                int[] received = passThroughSocket(original.fd());
+                original.close(); // unmaps the predecessor's view of the ring; the socket lives on
+                try (PacketSocket adopted = PacketSocket.adopt(received[0], "tolu6", false)) {
+                    dev.tapover.natives.RxRing again = adopted.mapExistingRxRing(2048, ring.frames(), position);
+                    for (int tag = 2; tag <= 3; tag++) {
+                        awaitSlot(again);
+                        assertEquals(tag, again.memory().get(again.frameOffset() + 14),
+                                "frames queued in the ring during the handoff come out in order");
+                        again.release();
+                    }
+                    sender.send(frame(4));
+                    awaitSlot(again);
+                    assertEquals(4, again.memory().get(again.frameOffset() + 14), "and new ones follow");
+                }
+            }
+        } finally {
+            Sh.tryRun("ip", "link", "del", "tolu6");
+        }
+    }
+
     @Test
     void aPacketSocketKeepsItsBindingAndQueuedFramesAcrossTheHandoff() throws Exception {
         Sh.run("ip", "link", "add", "tolu4", "type", "veth", "peer", "name", "tolu5");

@@ -171,6 +171,33 @@ public final class PacketSocket extends FileHandle {
         return ring;
     }
 
+    /**
+     * Maps the receive ring another process set up on this socket (a live update hands the socket over with
+     * its ring: PACKET_RX_RING cannot be set twice). {@code frameSize} and {@code frames} are that ring's, as
+     * {@link #mapRxRing} made it; the consumer continues at slot {@code position}, where the other one stopped.
+     */
+    public RxRing mapExistingRxRing(int frameSize, int frames, int position) throws NativeException {
+        if (Integer.bitCount(frameSize) != 1 || frameSize < 256 || frameSize > RING_BLOCK_SIZE
+                || frames <= 0 || frames % (RING_BLOCK_SIZE / frameSize) != 0) {
+            throw new IllegalArgumentException("ring of " + frames + " slots of " + frameSize
+                    + " bytes is not one mapRxRing makes");
+        }
+        if (rxRing != null) {
+            throw new IllegalStateException(description() + " already has a receive ring");
+        }
+        int fd = requireOpen();
+        long size = (long) frames * frameSize;
+        Pointer mapped = Native.LIBC.mmap(null, size, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, fd, 0L);
+        long address = mapped == null ? -1L : mapped.address();
+        if (address == -1L || address == 0L) {
+            throw Errors.failure("mmap(PACKET_RX_RING)", description());
+        }
+        RxRing ring = new RxRing(address, size, frameSize, frames);
+        ring.startAt(position);
+        rxRing = ring;
+        return ring;
+    }
+
     public void setReceiveBufferSize(int bytes) throws NativeException {
         SocketOptions.setReceiveBuffer(requireOpen(), bytes, description());
     }
