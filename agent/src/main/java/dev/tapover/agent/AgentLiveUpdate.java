@@ -547,7 +547,7 @@ final class AgentLiveUpdate {
             LOG.warn("event=takeover-prepare-failed error=\"{}\"", e.getMessage());
         }
         warmUp();
-        awaitIdle(t -> t.getName().equals("tapover-announce"), Duration.ofSeconds(3)); // its pcap handles open in the background
+        awaitIdle(t -> t.getName().equals("tapover-announce"), Duration.ofSeconds(2)); // its pcap handles open in the background
         System.gc(); // start-up garbage goes now, not in a collection while the master is frozen
     }
 

@@ -13,7 +13,8 @@ import java.io.IOException;
  *  successor                      predecessor (this)              step     waits at most
  *  HELLO {protocol range} ------>  compatible? HELLO | REFUSE     HELLO    step
  *  PRESERVE               ------>  Host.preserve(): SESSION       PRESERVE step
- *  FREEZE                 ------>  Host.freeze(): FROZEN          FREEZE   step
+ *         (prepares: config, pcap handles, warm-up)
+ *  FREEZE                 ------>  Host.freeze(): FROZEN          FREEZE   prepare
  *  HANDOFF                ------>  manifest + snapshot + fds      HANDOFF  step
  *         (checks fds, restores)
  *  READY | FAIL           ------>  COMMIT | roll back             RESTORE  restore
@@ -190,9 +191,17 @@ public final class PredecessorProtocol {
     /** Rolls back if the current step's deadline has passed. */
     public void onTick(long nowNanos) {
         if (!isDone() && nowNanos - deadlineNanos >= 0) {
-            long allowed = (state == State.AWAIT_READY ? deadlines.restoreNanos() : deadlines.stepNanos()) / 1_000_000;
+            long allowed = allowedNanos(state) / 1_000_000;
             rollback("the successor did not complete " + state.step() + " within " + allowed + " ms", nowNanos);
         }
+    }
+
+    private long allowedNanos(State s) {
+        return switch (s) {
+            case AWAIT_FREEZE -> deadlines.prepareNanos();
+            case AWAIT_READY -> deadlines.restoreNanos();
+            default -> deadlines.stepNanos();
+        };
     }
 
     /** Gives up from outside (the agent is stopping). */
@@ -251,7 +260,7 @@ public final class PredecessorProtocol {
         reply.body().set("session", preserved.session().toJson());
         reply.body().set("preview", preserved.preview().toJson());
         channel.send(reply);
-        enter(State.AWAIT_FREEZE, nowNanos + deadlines.stepNanos());
+        enter(State.AWAIT_FREEZE, nowNanos + deadlines.prepareNanos());
     }
 
     private void freeze(Message m, long nowNanos) throws IOException, LiveUpdateException {

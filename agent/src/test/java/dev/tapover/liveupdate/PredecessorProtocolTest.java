@@ -20,7 +20,7 @@ import dev.tapover.liveupdate.PredecessorProtocol.State;
 class PredecessorProtocolTest {
     private static final long MS = 1_000_000L;
     private static final long T0 = 1_000_000 * MS;
-    private static final Deadlines DEADLINES = Deadlines.defaults(); // step 3 s, restore 5 s
+    private static final Deadlines DEADLINES = Deadlines.defaults(); // step 3 s, prepare 15 s, restore 5 s
 
     /** Records what the protocol asks of the agent, in order. */
     static final class FakeHost implements PredecessorProtocol.Host {
@@ -228,7 +228,8 @@ class PredecessorProtocolTest {
         "AWAIT_READY", "AWAIT_SERVING"})
     void aMissedDeadlineRollsBackAtEveryStep(State at) {
         driveTo(at);
-        long allowed = at == State.AWAIT_READY ? DEADLINES.restoreNanos() : DEADLINES.stepNanos();
+        long allowed = at == State.AWAIT_READY ? DEADLINES.restoreNanos()
+                : at == State.AWAIT_FREEZE ? DEADLINES.prepareNanos() : DEADLINES.stepNanos();
         long entered = protocol.deadlineNanos() - allowed;
         protocol.onTick(entered + allowed - 1);
         assertEquals(at, protocol.state(), "one nanosecond before the deadline nothing happens");
@@ -340,6 +341,15 @@ class PredecessorProtocolTest {
         assertEquals(now + DEADLINES.restoreNanos(), protocol.deadlineNanos());
         protocol.onTick(now + DEADLINES.stepNanos() + MS);
         assertEquals(State.AWAIT_READY, protocol.state(), "the step deadline does not apply to RESTORE");
+    }
+
+    @Test
+    void theSuccessorMayPrepareLongerThanAStepBecauseNothingIsFrozenYet() {
+        driveTo(State.AWAIT_FREEZE);
+        assertEquals(now + DEADLINES.prepareNanos(), protocol.deadlineNanos());
+        protocol.onTick(now + DEADLINES.stepNanos() + MS);
+        assertEquals(State.AWAIT_FREEZE, protocol.state());
+        assertTrue(DEADLINES.prepareNanos() > DEADLINES.stepNanos());
     }
 
     @Test
