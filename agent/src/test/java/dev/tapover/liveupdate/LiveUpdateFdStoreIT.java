@@ -134,7 +134,8 @@ class LiveUpdateFdStoreIT {
         AgentProcess.CliResult upgrade = AgentProcess.cli(socket, "upgrade", "--json");
         AgentProcess.assertStatus(0, upgrade);
         long successor = upgrade.json().path("pid").asLong();
-        assertEquals("MAINPID=" + successor + "\n", await("MAINPID=").text(), "systemd follows the successor");
+        // the predecessor says so before it exits (the successor's own READY=1 carries MAINPID too, later)
+        assertEquals("MAINPID=" + successor + "\n", await("MAINPID=" + successor).text(), "systemd follows the successor");
         AgentProcess.awaitGeneration(socket, 1);
 
         // a crash: SIGKILL, nothing cleaned up; systemd (this test) still holds the TAP
