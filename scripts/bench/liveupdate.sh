@@ -9,7 +9,7 @@ usage() {
 Usage: sudo scripts/bench/liveupdate.sh [--trials N] [--rates "1000 10000"] [--seconds S]
 
 Builds nothing: it needs agent/target/tapover.jar (mvn -q -DskipTests package). It brings up the
-netns lab (scripts/lab.sh, LAB_PREFIX=tolvb<pid>: nothing in your namespace), starts one agent per
+netns lab (scripts/lab.sh, LAB_PREFIX=tovblu<pid>: nothing in your namespace), starts one agent per
 rate on the lab's host, and runs N trials per rate. Each trial:
 
   - a counter on the master fo0 and one on the peer's eth0 start (scripts/bench/seqframes.py),
@@ -20,8 +20,11 @@ rate on the lab's host, and runs N trials per rate. Each trial:
     arrivals; the agent reports the handoff gap (freeze to the successor reading) and how long
     it was frozen (freeze to SERVING).
 
-Prints one line per trial and a Markdown table (median, min, max per rate), ready for
-docs/benchmarks.md. Every loop is bounded; the lab is removed on exit, also on failure.
+Prints one line per trial on stderr; on stdout a Markdown table (median, min, max per rate) and
+RESULT lines (docs/benchmarks.md's convention): liveupdate.gap_ms.<rate> (median handoff gap, target
+<= 50 ms), liveupdate.lost.<rate> (frames lost in all trials, target 0), and min/max/frozen/wire-gap
+figures; <rate> is 1k, 10k, or the number. Working files go to $BENCH_OUT_DIR (else a temporary
+directory). Every loop is bounded; the lab is removed on exit, also on failure.
 
 Options:
   --trials N       upgrades per rate (default 5, at most 50)
@@ -59,10 +62,15 @@ ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 command -v python3 >/dev/null || die $EX_UNAVAILABLE "python3 is missing; install it (apt-get install python3)"
 command -v ip >/dev/null || die $EX_UNAVAILABLE "ip is missing; install iproute2"
 
-export LAB_PREFIX="tolvb$$"
+export LAB_PREFIX="tovblu$$"
 HOST="$LAB_PREFIX-host"
 PEER="$LAB_PREFIX-peer"
-WORK=$(mktemp -d /tmp/tapover-bench-lu.XXXXXX)
+if [ -n "${BENCH_OUT_DIR:-}" ]; then
+  WORK=$BENCH_OUT_DIR/liveupdate
+  mkdir -p "$WORK"
+else
+  WORK=$(mktemp -d /tmp/tapover-bench-lu.XXXXXX)
+fi
 MAC=02:00:5e:00:53:01
 SOCK="$WORK/fo0.sock"
 PIDS=()
@@ -150,15 +158,32 @@ done
 python3 - "$RESULTS" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import statistics, sys
 rows = [l.split("\t") for l in open(sys.argv[1]) if l.strip()]
-print(f"\n{len(rows)} upgrades on {sys.argv[2]} cores, load average {sys.argv[3]} at the end\n")
+print(f"{len(rows)} upgrades on {sys.argv[2]} cores, load average {sys.argv[3]} at the end\n")
 print("| frames/s each way | upgrades | handoff gap ms (median / min / max) | frozen ms (median / min / max) "
       "| largest wire gap ms, peer→master (median / max) | frames sent | frames lost |")
 print("|---|---|---|---|---|---|---|")
+results = []
 for rate in dict.fromkeys(r[0] for r in rows):
     rs = [r for r in rows if r[0] == rate]
     col = lambda i: [float(r[i]) for r in rs]
     fmt = lambda v: f"{statistics.median(v):.1f} / {min(v):.1f} / {max(v):.1f}"
-    wire = col(4)
-    print(f"| {int(rate):,} | {len(rs)} | {fmt(col(2))} | {fmt(col(3))} | {statistics.median(wire):.1f} / {max(wire):.1f} "
-          f"| {sum(int(r[6]) for r in rs):,} | {sum(int(r[7]) for r in rs)} |")
+    gap, frozen, wire = col(2), col(3), col(4)
+    sent, lost = sum(int(r[6]) for r in rs), sum(int(r[7]) for r in rs)
+    print(f"| {int(rate):,} | {len(rs)} | {fmt(gap)} | {fmt(frozen)} | {statistics.median(wire):.1f} / {max(wire):.1f} "
+          f"| {sent:,} | {lost} |")
+    tag = f"{int(rate) // 1000}k" if int(rate) % 1000 == 0 else rate
+    n = len(rs)
+    each = f"{int(rate):,} frames/s each way"
+    results += [
+        f'RESULT liveupdate.gap_ms.{tag}={statistics.median(gap):.3f} unit=ms n={n} label="live update: handoff gap, {each}, median"',
+        f'RESULT liveupdate.lost.{tag}={lost} unit=frames n={n} label="live update: frames lost in {n} upgrades, {each}"',
+        f"RESULT liveupdate.handoff.{tag}.min={min(gap):.3f} unit=ms n={n}",
+        f"RESULT liveupdate.handoff.{tag}.max={max(gap):.3f} unit=ms n={n}",
+        f"RESULT liveupdate.frozen.{tag}.median={statistics.median(frozen):.3f} unit=ms n={n}",
+        f"RESULT liveupdate.wire_gap.{tag}.median={statistics.median(wire):.3f} unit=ms n={n}",
+        f"RESULT liveupdate.wire_gap.{tag}.max={max(wire):.3f} unit=ms n={n}",
+        f"RESULT liveupdate.frames.{tag}={sent} unit=frames n={n}",
+    ]
+print()
+print("\n".join(results))
 PY

@@ -822,7 +822,7 @@ final class AgentLiveUpdate {
 
     /** Parks a copy of the master's TAP in systemd's fd store; the returned item removes it on a clean stop. */
     AutoCloseable storeInFdStore(Master master) {
-        if (fdStore.isEmpty()) {
+        if (fdStore.isEmpty() || !fdStore.get().storesFds()) {
             return () -> { };
         }
         FdStore store = fdStore.get();

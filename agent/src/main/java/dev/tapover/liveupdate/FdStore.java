@@ -24,15 +24,41 @@ public final class FdStore {
     private static final Logger LOG = LoggerFactory.getLogger(FdStore.class);
 
     private final String address;
+    private final boolean storesFds;
 
-    FdStore(String address) {
+    FdStore(String address, boolean storesFds) {
         this.address = address;
+        this.storesFds = storesFds;
     }
 
-    /** The store of this service, if $NOTIFY_SOCKET is set. */
+    /**
+     * The notification socket of this service, if $NOTIFY_SOCKET is set (for MAINPID on a live update; see
+     * {@link #hasStore} for the fd store itself).
+     */
     public static Optional<FdStore> fromEnvironment(Map<String, String> env) {
         String socket = env.get("NOTIFY_SOCKET");
-        return socket == null || socket.isEmpty() ? Optional.empty() : Optional.of(new FdStore(socket));
+        return socket == null || socket.isEmpty() ? Optional.empty()
+                : Optional.of(new FdStore(socket, hasStore(env)));
+    }
+
+    /**
+     * Whether the service has an fd store: systemd 254 and later set $FDSTORE to its size
+     * (FileDescriptorStoreMax=); with an older systemd, set TAPOVER_FDSTORE=1 in the unit.
+     */
+    static boolean hasStore(Map<String, String> env) {
+        if ("1".equals(env.get("TAPOVER_FDSTORE"))) {
+            return true;
+        }
+        try {
+            return Integer.parseInt(env.getOrDefault("FDSTORE", "0").trim()) > 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Whether FDSTORE messages are sent (the service has a store). */
+    public boolean storesFds() {
+        return storesFds;
     }
 
     public String address() {

@@ -117,7 +117,8 @@ class LiveUpdateFdStoreIT {
 
     @Test
     void theTapIsStoredTheSuccessorBecomesMainPidACrashRestartReattachesAndAStopRemovesIt() throws Exception {
-        Map<String, String> env = Map.of("NOTIFY_SOCKET", dir.resolve("notify.sock").toString());
+        // as systemd 254+ starts a unit with FileDescriptorStoreMax=4
+        Map<String, String> env = Map.of("NOTIFY_SOCKET", dir.resolve("notify.sock").toString(), "FDSTORE", "4");
         AgentProcess agent = AgentProcess.start(dir.resolve("agent.log"), env, AgentProcess.runArgs(dir));
         started.add(agent);
         agent.awaitStarted();

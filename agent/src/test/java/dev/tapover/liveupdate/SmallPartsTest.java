@@ -55,8 +55,14 @@ class SmallPartsTest {
         assertThrows(IllegalArgumentException.class, () -> FdStore.storeMessage(""));
         assertThrows(IllegalArgumentException.class, () -> FdStore.storeMessage("tap/fo0\nMAINPID=1"));
         assertTrue(FdStore.fromEnvironment(Map.of()).isEmpty());
-        assertEquals("@/org/freedesktop/systemd1/notify",
-                FdStore.fromEnvironment(Map.of("NOTIFY_SOCKET", "@/org/freedesktop/systemd1/notify")).get().address());
+        FdStore plain = FdStore.fromEnvironment(Map.of("NOTIFY_SOCKET", "@/org/freedesktop/systemd1/notify")).get();
+        assertEquals("@/org/freedesktop/systemd1/notify", plain.address());
+        assertTrue(!plain.storesFds(), "no FileDescriptorStoreMax=: no FDSTORE messages");
+        assertTrue(FdStore.fromEnvironment(Map.of("NOTIFY_SOCKET", "/run/n", "FDSTORE", "4")).get().storesFds(),
+                "systemd 254+ says how big the store is");
+        assertTrue(FdStore.fromEnvironment(Map.of("NOTIFY_SOCKET", "/run/n", "TAPOVER_FDSTORE", "1")).get().storesFds(),
+                "an older systemd: the unit says so");
+        assertTrue(!FdStore.fromEnvironment(Map.of("NOTIFY_SOCKET", "/run/n", "FDSTORE", "x")).get().storesFds());
     }
 
     @Test
