@@ -321,6 +321,7 @@ final class AgentLiveUpdate {
         @Override
         public PredecessorProtocol.Frozen freeze() throws LiveUpdateException {
             sizeTxQueue();
+            long stopping = System.nanoTime(); // reading stops inside the call below: the gap starts here
             StateSnapshot snapshot;
             try {
                 snapshot = conductor.call(() -> {
@@ -334,7 +335,7 @@ final class AgentLiveUpdate {
             }
             Session session = buildSession();
             LOG.info("event=live-update-frozen successor_pid={}", peer.pid());
-            return new PredecessorProtocol.Frozen(session, snapshot);
+            return new PredecessorProtocol.Frozen(session, snapshot, stopping);
         }
 
         @Override
@@ -576,8 +577,10 @@ final class AgentLiveUpdate {
             g.linkAppeared(config.links().get(0), Integer.MAX_VALUE, true, true);
             g.resume(List.of(), java.util.OptionalInt.of(Integer.MAX_VALUE), false, true, 0);
             g.onTimer();
-            new RestorePlan().add("warm-up", RestorePlan.Result::done).run(System::nanoTime, System.nanoTime() + 1_000_000_000L,
-                    nanos -> { });
+            RestorePlan plan = new RestorePlan().add("warm-up", RestorePlan.Result::done);
+            plan.run(System::nanoTime, System.nanoTime() + 1_000_000_000L, nanos -> { });
+            Successor.readyMessage(plan.reports()).encode();
+            dev.tapover.liveupdate.Message.of(dev.tapover.liveupdate.Message.SERVING).body().put("readingAtNanos", 1L);
         } catch (LiveUpdateException | RuntimeException e) {
             LOG.debug("event=warm-up-failed error=\"{}\"", e.toString());
         }

@@ -81,8 +81,14 @@ public final class PredecessorProtocol {
     public record Preserved(Session session, StateSnapshot preview) {
     }
 
-    /** The session at the freeze and the state snapshot. */
-    public record Frozen(Session session, StateSnapshot snapshot) {
+    /**
+     * The session at the freeze and the state snapshot; {@code frozenAtNanos} is when reading stopped (0: when
+     * FREEZE arrived), so the preparations of the freeze itself do not count as gap.
+     */
+    public record Frozen(Session session, StateSnapshot snapshot, long frozenAtNanos) {
+        public Frozen(Session session, StateSnapshot snapshot) {
+            this(session, snapshot, 0);
+        }
     }
 
     /** Sends to the successor; every failure is an IOException. */
@@ -267,6 +273,9 @@ public final class PredecessorProtocol {
         frozen = true; // set first: a failing freeze is undone by the rollback's unfreeze
         frozenAtNanos = nowNanos;
         frozenState = host.freeze();
+        if (frozenState.frozenAtNanos() != 0 && frozenState.frozenAtNanos() - nowNanos >= 0) {
+            frozenAtNanos = frozenState.frozenAtNanos();
+        }
         Message reply = Message.of(Message.FROZEN);
         reply.body().put("fds", frozenState.session().entries().size());
         channel.send(reply);

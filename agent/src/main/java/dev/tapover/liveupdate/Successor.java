@@ -147,6 +147,19 @@ public final class Successor implements AutoCloseable {
     /** READY with the restore report; returns once COMMIT arrives (from then on this side reads). */
     public void ready(List<RestorePlan.StepReport> report) throws LiveUpdateException {
         FaultInjection.pauseIf("restore");
+        Message ready = readyMessage(report);
+        try {
+            send(ready);
+            FaultInjection.pauseIf("ready");
+            await();
+        } catch (LiveUpdateException e) {
+            fail(e.getMessage());
+            throw e;
+        }
+    }
+
+    /** READY with the restore report (also built once before the freeze, so that it is quick inside it). */
+    public static Message readyMessage(List<RestorePlan.StepReport> report) {
         Message ready = Message.of(Message.READY);
         ArrayNode steps = ready.body().putArray("steps");
         for (RestorePlan.StepReport r : report) {
@@ -156,14 +169,7 @@ public final class Successor implements AutoCloseable {
             n.put("attempts", r.attempts());
             n.put("micros", r.micros());
         }
-        try {
-            send(ready);
-            FaultInjection.pauseIf("ready");
-            await();
-        } catch (LiveUpdateException e) {
-            fail(e.getMessage());
-            throw e;
-        }
+        return ready;
     }
 
     /**

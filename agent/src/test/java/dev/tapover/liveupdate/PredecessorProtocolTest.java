@@ -23,7 +23,7 @@ class PredecessorProtocolTest {
     private static final Deadlines DEADLINES = Deadlines.defaults(); // step 3 s, prepare 15 s, restore 5 s
 
     /** Records what the protocol asks of the agent, in order. */
-    static final class FakeHost implements PredecessorProtocol.Host {
+    static class FakeHost implements PredecessorProtocol.Host {
         final List<String> calls = new ArrayList<>();
         boolean failFreeze;
         boolean failPreserve;
@@ -185,6 +185,25 @@ class PredecessorProtocolTest {
         assertEquals("2.0.0", o.successor());
         assertEquals(Long.MAX_VALUE, protocol.deadlineNanos());
         assertFalse(protocol.frozen());
+    }
+
+    @Test
+    void theGapStartsWhenTheHostStoppedReadingNotWhenFreezeArrived() {
+        FakeHost late = new FakeHost() {
+            @Override
+            public PredecessorProtocol.Frozen freeze() {
+                calls.add("freeze");
+                return new PredecessorProtocol.Frozen(Samples.session(), Samples.snapshot(), now + 4 * MS);
+            }
+        };
+        PredecessorProtocol p = new PredecessorProtocol(late, channel, DEADLINES, now);
+        p.onMessage(hello(1, 1), now);
+        p.onMessage(Message.of(Message.PRESERVE), now);
+        p.onMessage(Message.of(Message.FREEZE), now); // sized queues for 4 ms, then stopped reading
+        p.onMessage(Message.of(Message.HANDOFF), now + 5 * MS);
+        p.onMessage(Message.of(Message.READY), now + 20 * MS);
+        p.onMessage(Message.of(Message.SERVING), now + 24 * MS);
+        assertEquals(20 * MS, p.outcome().frozenNanos());
     }
 
     @Test
