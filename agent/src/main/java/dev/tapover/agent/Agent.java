@@ -61,6 +61,12 @@ public final class Agent {
     private volatile MetricsServer metricsServer;
     /** Set when the agent must stop with an error (e.g. its master was deleted); run() then throws it. */
     private volatile CommandFailure fatal;
+    private final AgentLiveUpdate liveUpdate;
+    /** Set when this agent takes over from a running one (run --takeover). */
+    private dev.tapover.liveupdate.Successor successor;
+    private boolean announceAfterUpdate;
+    /** The TAP fd systemd passed back (a restart after a crash), or -1. */
+    private int passedTap = -1;
 
     public Agent(GroupConfig config) {
         this(config, true);
@@ -86,6 +92,23 @@ public final class Agent {
         this.source = source;
         this.handleSignals = handleSignals;
         this.sdNotify = sdNotify;
+        this.liveUpdate = new AgentLiveUpdate(this.config, conductor, events, () -> requestStop("handed over"));
+    }
+
+    /** The {@code run} arguments this agent was started with; a live update gives them to the successor. */
+    public Agent runArguments(List<String> args) {
+        liveUpdate.runArguments(args);
+        return this;
+    }
+
+    /**
+     * Makes this agent the successor of a running one: it receives the master and the link sockets from
+     * {@code from} instead of creating them; {@code announce} sends an announcement burst once it serves.
+     */
+    public Agent takeover(dev.tapover.liveupdate.Successor from, boolean announce) {
+        this.successor = from;
+        this.announceAfterUpdate = announce;
+        return this;
     }
 
     /** Waits until start-up is complete; false on timeout. */
@@ -95,6 +118,9 @@ public final class Agent {
 
     /** Runs until SIGTERM/SIGINT; returns the exit code. */
     public int run() throws CommandFailure {
+        if (successor == null) {
+            passedTap = liveUpdate.passedTap();
+        }
         preflight();
         try {
             startUp();
@@ -156,6 +182,9 @@ public final class Agent {
                 }
             }
         }
+        if (successor != null || passedTap >= 0) {
+            return; // the master exists and is handed to this agent (live update, or systemd's fd store)
+        }
         try {
             NetDevice.indexOf(config.master());
             throw new CommandFailure(ExitCode.UNAVAILABLE, "interface \"" + config.master()
@@ -166,10 +195,15 @@ public final class Agent {
     }
 
     private void startUp() throws CommandFailure {
+        if (successor != null) {
+            startUpTakeover();
+            return;
+        }
         startMetrics();
         Master master;
         try {
-            master = Master.create(config.master(), config.mac(), config.vnetHeader());
+            master = passedTap >= 0 ? liveUpdate.adoptPassed(passedTap)
+                    : Master.create(config.master(), config.mac(), config.vnetHeader());
         } catch (Master.MasterExistsException e) {
             throw new CommandFailure(ExitCode.UNAVAILABLE, e.getMessage());
         } catch (NativeException e) {
@@ -180,6 +214,9 @@ public final class Agent {
             throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot create the TAP master: " + e.getMessage());
         }
         undo.push(master);
+        if (passedTap < 0) {
+            liveUpdate.sizeNewMaster(master);
+        }
         runtime = new GroupRuntime(config, System::nanoTime, events);
         try {
             runtime.open(master);
@@ -188,14 +225,54 @@ public final class Agent {
         }
         undo.push(runtime);
         startAnnouncer();
-        addAddresses(master);
+        if (passedTap >= 0) {
+            liveUpdate.addMissingAddresses(master, masterAddresses);
+            runtime.addressesChanged(masterAddresses);
+            runtime.holdCarrier(true); // the adopted master keeps its carrier until the policy has decided
+        } else {
+            addAddresses(master);
+        }
         LinkWatch watch = LinkWatch.start(config, runtime, conductor, events, masterAddresses);
         undo.push(watch);
+        runtime.holdCarrier(false);
+        watchMaster(watch);
+        checkLinksStillThere();
+        liveUpdate.wire(runtime, watch, masterAddresses);
+        startControl();
+        startLiveUpdate(master);
+    }
+
+    private void watchMaster(LinkWatch watch) {
         watch.onMasterRemoved(() -> fail(new CommandFailure(ExitCode.UNAVAILABLE, "the master " + config.master()
                 + " was deleted by someone else (ip link del); tapover stopped and restored the links, start it again"
                 + " to re-create the master")));
-        checkLinksStillThere();
+    }
+
+    /**
+     * Live update, successor side: the master and link sockets come from the running agent. What binds a
+     * name the predecessor holds (control socket, metrics port) starts once it has let go (after FINISH).
+     */
+    private void startUpTakeover() throws CommandFailure {
+        runtime = new GroupRuntime(config, System::nanoTime, events);
+        undo.push(runtime);
+        startAnnouncer(); // pcap handles are opened before the freeze: they are not handed over
+        liveUpdate.prepare(successor, runtime, masterAddresses);
+        AgentLiveUpdate.Restored restored = liveUpdate.takeOver(successor, runtime, masterAddresses, undo);
+        watchMaster(restored.watch());
+        liveUpdate.wire(runtime, restored.watch(), masterAddresses);
+        startMetrics();
         startControl();
+        startLiveUpdate(restored.master());
+        if (announceAfterUpdate) {
+            runtime.notifyPeers("live-update");
+        }
+    }
+
+    /** Opens the takeover socket and parks the master in systemd's fd store (when run under systemd). */
+    private void startLiveUpdate(Master master) throws CommandFailure {
+        liveUpdate.startListener();
+        undo.push(liveUpdate.listenerCloser());
+        undo.push(liveUpdate.storeInFdStore(master));
     }
 
     /** A link that passed the preflight but vanished before it was registered (deleted during start-up). */
@@ -242,10 +319,16 @@ public final class Agent {
 
     private void startControl() throws CommandFailure {
         AgentControl handler = new AgentControl(conductor, runtime, events, this::status, this::reload);
+        handler.liveUpdate(liveUpdate);
         ControlAccess access = agentConfig.controlGid().isPresent()
                 ? ControlAccess.rootAndGroup(agentConfig.controlGid().getAsInt()) : ControlAccess.rootOnly();
         try {
-            undo.push(ControlServer.start(config.controlSocket(), handler, access));
+            // a successor binds once its predecessor has let go of the path
+            ControlServer server = successor == null ? ControlServer.start(config.controlSocket(), handler, access)
+                    : AgentLiveUpdate.retryWhileInUse(() -> ControlServer.start(config.controlSocket(), handler, access),
+                            java.time.Duration.ofSeconds(5));
+            undo.push(server);
+            liveUpdate.releaseOnHandoff(server);
         } catch (ControlSocketException e) {
             int code = switch (e.reason()) {
                 case NOT_PERMITTED -> ExitCode.NOPERM;
@@ -284,7 +367,9 @@ public final class Agent {
     }
 
     private void shutdown() {
-        sdNotify.stopping();
+        if (!liveUpdate.handedOver()) {
+            sdNotify.stopping(); // after a handoff the service goes on, in the successor
+        }
         while (!undo.isEmpty()) {
             AutoCloseable item = undo.pop();
             try {
@@ -313,7 +398,10 @@ public final class Agent {
         }, System::nanoTime);
         AutoCloseable subscription = events.subscribe(metrics::onEvent);
         try {
-            metricsServer = MetricsServer.start(agentConfig.metrics(), metrics);
+            // a successor binds the port once its predecessor has let go of it
+            metricsServer = successor == null ? MetricsServer.start(agentConfig.metrics(), metrics)
+                    : AgentLiveUpdate.retryWhileBound(() -> MetricsServer.start(agentConfig.metrics(), metrics),
+                            java.time.Duration.ofSeconds(5));
         } catch (IOException | RuntimeException e) {
             closeQuietly(subscription);
             throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot serve metrics on "
@@ -322,6 +410,7 @@ public final class Agent {
         }
         undo.push(subscription);
         undo.push(metricsServer);
+        liveUpdate.releaseOnHandoff(metricsServer);
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -414,6 +503,7 @@ public final class Agent {
         doc.put("schema", 1);
         doc.put("version", Main.version());
         doc.put("groups", List.of(runtime.status(masterAddresses)));
+        doc.put("liveUpdate", liveUpdate.status());
         return doc;
     }
 }

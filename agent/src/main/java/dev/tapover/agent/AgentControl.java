@@ -18,6 +18,7 @@ final class AgentControl implements ControlHandler {
     private final EventLog events;
     private final Supplier<Map<String, Object>> status;
     private final Reloader reloader;
+    private volatile AgentLiveUpdate liveUpdate;
 
     /** Re-reads the configuration and applies it; runs on the control thread, not the conductor. */
     @FunctionalInterface
@@ -38,6 +39,19 @@ final class AgentControl implements ControlHandler {
         this.events = events;
         this.status = status;
         this.reloader = reloader;
+    }
+
+    /** Connects the live update (the upgrade request, and the freeze that holds switches back). */
+    void liveUpdate(AgentLiveUpdate update) {
+        this.liveUpdate = update;
+    }
+
+    /** During a handoff the state is frozen in the snapshot: a change now would be lost. */
+    private void refuseWhileFrozen() throws ControlException {
+        AgentLiveUpdate update = liveUpdate;
+        if (update != null && (update.frozen() || update.handedOver())) {
+            throw new ControlException("unavailable", "a live update is handing the master over right now; retry in a second");
+        }
     }
 
     private <T> T onConductor(java.util.concurrent.Callable<T> task) throws ControlException {
@@ -69,6 +83,7 @@ final class AgentControl implements ControlHandler {
     @Override
     public Map<String, Object> switchTo(String group, String target) throws ControlException {
         checkGroup(group);
+        refuseWhileFrozen();
         SwitchOutcome outcome = onConductor(() -> runtime.requestSwitch(target));
         if (!outcome.accepted()) {
             throw new ControlException("refused", outcome.message());
@@ -80,6 +95,7 @@ final class AgentControl implements ControlHandler {
     @Override
     public Map<String, Object> notifyPeers(String group) throws ControlException {
         checkGroup(group);
+        refuseWhileFrozen();
         return onConductor(() -> {
             if (runtime.policy().activeLink().isEmpty()) {
                 throw new ControlException("refused", "group " + runtime.name()
@@ -98,7 +114,11 @@ final class AgentControl implements ControlHandler {
 
     @Override
     public Map<String, Object> upgrade() throws ControlException {
-        throw new ControlException("refused", "live update is not available in this build yet; restart the agent instead");
+        AgentLiveUpdate update = liveUpdate;
+        if (update == null) {
+            throw new ControlException("unavailable", "live update is not ready yet (the agent is starting); retry in a moment");
+        }
+        return update.upgrade();
     }
 
     @Override

@@ -25,6 +25,7 @@ import dev.tapover.failover.LinkSnapshot;
 import dev.tapover.failover.PolicyConfig;
 import dev.tapover.failover.SwitchOutcome;
 import dev.tapover.natives.NativeException;
+import dev.tapover.natives.PacketSocket;
 
 /**
  * Not thread-safe: every method runs on the agent's conductor thread. Inputs are link observations (from
@@ -52,6 +53,16 @@ public final class GroupRuntime implements AutoCloseable {
     private long carrierLostAtNanos;
     private int carrierLostIfindex;
     private long eventsAtLoss;
+    /** Live update: timers paused and ports unread while handing over (predecessor) or before COMMIT (successor). */
+    private boolean frozen;
+    /** Live update: a successor before COMMIT leaves the shared TAP's carrier alone. */
+    private boolean carrierHeld;
+    /** Live update: the predecessor handed the master over, so the links stay silenced for the successor. */
+    private boolean handedOver;
+    /** Live update: packet sockets received from the predecessor, by ifindex, until their link registers. */
+    private final Map<Integer, LowerPort.Handed> inheritedSockets = new java.util.HashMap<>();
+    /** Live update: the predecessor's last failover, shown until this process has one of its own. */
+    private Map<String, Object> inheritedLastFailover;
 
     public GroupRuntime(GroupConfig config, LongSupplier nanoTime, EventLog events) {
         this.config = config;
@@ -163,7 +174,12 @@ public final class GroupRuntime implements AutoCloseable {
         int rank = config.links().indexOf(configuredName);
         try {
             silencer.silence(ifname);
-            openPort(rank, ifname, ifindex);
+            LowerPort.Handed inherited = inheritedSockets.remove(ifindex);
+            if (inherited != null) {
+                dataPath.attach(rank + 1, LowerPort.adopt(role(rank), inherited, counters[rank]));
+            } else {
+                openPort(rank, ifname, ifindex);
+            }
             openedWhileDown[rank] = !adminUp;
         } catch (NativeException e) {
             LOG.warn("event=link-open-failed group={} link={} ifindex={} error=\"{}\"", name(), ifname, ifindex,
@@ -212,10 +228,13 @@ public final class GroupRuntime implements AutoCloseable {
     }
 
     public long nextDeadlineNanos() {
-        return group.nextDeadlineNanos();
+        return frozen ? Long.MAX_VALUE : group.nextDeadlineNanos();
     }
 
     public void onTimer() {
+        if (frozen) {
+            return;
+        }
         apply(group.onTimer());
     }
 
@@ -253,7 +272,11 @@ public final class GroupRuntime implements AutoCloseable {
 
     /** Opens the link's packet socket and puts it in the data path's slot for its rank (replacing any old one). */
     private void openPort(int rank, String ifname, int ifindex) throws NativeException {
-        dataPath.attach(rank + 1, LowerPort.open(rank == 0 ? "primary" : "standby", ifname, ifindex, counters[rank]));
+        dataPath.attach(rank + 1, LowerPort.open(role(rank), ifname, ifindex, counters[rank]));
+    }
+
+    private static String role(int rank) {
+        return rank == 0 ? "primary" : "standby";
     }
 
     /** Opens a fresh port for a registered link and swaps it in (the data path closes the old one). */
@@ -325,6 +348,9 @@ public final class GroupRuntime implements AutoCloseable {
     }
 
     private void syncCarrier() {
+        if (carrierHeld) {
+            return;
+        }
         boolean wanted = group.hasUsableLink();
         if (master.carrier() != wanted) {
             try {
@@ -383,6 +409,9 @@ public final class GroupRuntime implements AutoCloseable {
                 "to", e.newActive() == null ? null : e.newActive().name(),
                 "time", lastFailoverTime == null ? null : lastFailoverTime.toString(),
                 "monotonicNanos", e.timestampNanos())));
+        if (group.lastEvent().isEmpty() && inheritedLastFailover != null) {
+            out.put("lastFailover", inheritedLastFailover);
+        }
         out.put("announcements", announcements.status());
         return out;
     }
@@ -419,7 +448,96 @@ public final class GroupRuntime implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        silencer.restoreAll();
+        if (!handedOver) {
+            silencer.restoreAll();
+        }
+    }
+
+    // ---- live update ---------------------------------------------------------------------------------------------
+
+    /** Creates the data path frozen (a successor before COMMIT): it reads nothing until {@link #thaw()}. */
+    public void openFrozen(Master adoptedMaster) throws NativeException {
+        this.master = adoptedMaster;
+        this.dataPath = new DataPath(master.tap(), master.mac(), master.tap().hasVnetHeader(),
+                config.links().size());
+        frozen = true;
+        dataPath.freeze(true);
+        dataPath.start();
+    }
+
+    /** Stops reading the TAP and the links and pauses the policy's timers; returns once nothing reads. */
+    public void freeze() throws InterruptedException {
+        frozen = true;
+        dataPath.freeze(true);
+        if (!dataPath.sync(() -> { })) {
+            throw new IllegalStateException("the data path did not stop reading within 1 s");
+        }
+    }
+
+    /** Reads again and resumes the timers. */
+    public void thaw() {
+        frozen = false;
+        dataPath.freeze(false);
+    }
+
+    public boolean frozen() {
+        return frozen;
+    }
+
+    /** While held, the master's carrier is left as it is; releasing it applies the policy's view at once. */
+    public void holdCarrier(boolean hold) {
+        carrierHeld = hold;
+        if (!hold) {
+            syncCarrier();
+        }
+    }
+
+    /** A packet socket from the predecessor for the link with {@code ifindex}, used when that link registers. */
+    public void inheritSocket(int ifindex, LowerPort.Handed socket) {
+        LowerPort.Handed old = inheritedSockets.put(ifindex, socket);
+        if (old != null) {
+            old.socket().close();
+        }
+    }
+
+    /** Closes inherited sockets whose link did not register (it vanished during the handoff). */
+    public void closeUnusedInheritedSockets() {
+        inheritedSockets.values().forEach(h -> h.socket().close());
+        inheritedSockets.clear();
+    }
+
+    /**
+     * Starts the policy from the predecessor's state instead of {@link #start()}: same active link (activated
+     * in the data path), timers where they were, then the links' current state applied as changes.
+     */
+    public void resume(List<dev.tapover.failover.LinkSnapshot> saved, java.util.OptionalInt active, boolean pinned,
+                       boolean everActive, long eventCount) {
+        Optional<FailoverEvent> event = group.resume(saved, active, pinned, everActive, eventCount);
+        group.activeLink().flatMap(a -> snapshot(a.ifindex())).ifPresent(l -> dataPath.activate(l.rank() + 1));
+        apply(event);
+    }
+
+    /** Continues the predecessor's failover count, last failover and silenced links. */
+    public void inherit(long previousFailovers, Map<String, Object> lastFailover,
+                        Map<String, Map<String, String>> silenced) {
+        failovers += previousFailovers;
+        inheritedLastFailover = lastFailover;
+        silencer.adopt(silenced);
+    }
+
+    /** The lower links silenced by this agent, with the values to restore. */
+    public Map<String, Map<String, String>> silencedLinks() {
+        return silencer.saved();
+    }
+
+    /** The counters of the link of {@code rank}. */
+    public PortCounters linkCounters(int rank) {
+        return counters[rank];
+    }
+
+    /** The master was handed to a successor: closing leaves the lower links silenced (the successor restores them). */
+    public void handedOver() {
+        handedOver = true;
     }
 
     /** Turns announce requests into frames; implemented by the announce package. */

@@ -29,6 +29,9 @@ final class LinkWatch implements AutoCloseable {
     private LinkMonitor monitor;
     private int masterIfindex;
     private Runnable masterRemoved = () -> { };
+    /** Live update: events held while the agent is frozen, replayed on a rollback, dropped after a handoff. */
+    private final List<LinkEvent> held = new java.util.ArrayList<>();
+    private boolean holding;
 
     private LinkWatch(GroupConfig config, GroupRuntime runtime, EventLog events, List<Cidr> masterAddresses) {
         this.config = config;
@@ -43,6 +46,12 @@ final class LinkWatch implements AutoCloseable {
      */
     static LinkWatch start(GroupConfig config, GroupRuntime runtime, Conductor conductor, EventLog events,
                            List<Cidr> masterAddresses) throws CommandFailure {
+        return start(config, runtime, conductor, events, masterAddresses, runtime::start);
+    }
+
+    /** As above, with {@code startPolicy} taking the first decision (a live update resumes the predecessor's). */
+    static LinkWatch start(GroupConfig config, GroupRuntime runtime, Conductor conductor, EventLog events,
+                           List<Cidr> masterAddresses, Runnable startPolicy) throws CommandFailure {
         LinkWatch watch = new LinkWatch(config, runtime, events, masterAddresses);
         try {
             watch.masterIfindex = runtime.master().tap().ifindex();
@@ -61,12 +70,27 @@ final class LinkWatch implements AutoCloseable {
             for (LinkInfo link : watch.monitor.links().values()) {
                 watch.observe(link);
             }
-            runtime.start();
+            startPolicy.run();
             watch.monitor.start();
             return watch;
         } catch (IOException e) {
             watch.close();
             throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot watch links through rtnetlink: " + e.getMessage());
+        }
+    }
+
+    /** Holds link events from now on (conductor thread). */
+    void hold() {
+        holding = true;
+    }
+
+    /** Stops holding; {@code replay} applies the held events in order, else they are dropped (conductor thread). */
+    void release(boolean replay) {
+        holding = false;
+        List<LinkEvent> events = new java.util.ArrayList<>(held);
+        held.clear();
+        if (replay) {
+            events.forEach(this::onEvent);
         }
     }
 
@@ -90,6 +114,10 @@ final class LinkWatch implements AutoCloseable {
 
     /** Runs on the conductor thread. */
     private void onEvent(LinkEvent event) {
+        if (holding) {
+            held.add(event);
+            return;
+        }
         if (event instanceof LinkEvent.LinkAdded added) {
             observe(added.link());
         } else if (event instanceof LinkEvent.LinkRemoved removed && removed.ifindex() == masterIfindex) {

@@ -53,6 +53,20 @@ final class LowerLinkSilencer {
         }
     }
 
+    /** The links silenced, each with its sysctls' values to restore (a live update hands these on). */
+    Map<String, Map<String, String>> saved() {
+        Map<String, Map<String, String>> copy = new LinkedHashMap<>();
+        saved.forEach((ifname, values) -> copy.put(ifname, new LinkedHashMap<>(values)));
+        return copy;
+    }
+
+    /** Takes over a predecessor's saved values, so this agent restores them when it stops. */
+    void adopt(Map<String, Map<String, String>> values) {
+        if (values != null) {
+            values.forEach((ifname, old) -> saved.computeIfAbsent(ifname, k -> new LinkedHashMap<>()).putAll(old));
+        }
+    }
+
     void restoreAll() {
         saved.forEach((ifname, values) -> values.forEach((pattern, old) -> {
             try {

@@ -73,7 +73,7 @@ public final class PcapAnnouncements implements GroupRuntime.Announcements {
     /** Maps the policy's reason (or a migration/request label) to the announcer's trigger kinds. */
     static Reason triggerFor(String reason) {
         return switch (reason) {
-            case "initial" -> Reason.RESTART;
+            case "initial", "live-update" -> Reason.RESTART;
             case "primary-returned", "better-link" -> Reason.FAILBACK;
             case "manual", "signal" -> Reason.MANUAL;
             case "migration", "kernel-notify-peers" -> Reason.MIGRATION;

@@ -35,7 +35,8 @@ public final class RunCommand implements Callable<Integer> {
             description = "Name of the TAP master to create (default: fo0).")
     String master;
 
-    @Option(names = "--primary", paramLabel = "IF", description = "The preferred lower link (required without --config).")
+    @Option(names = "--primary", paramLabel = "IF",
+            description = "The preferred lower link (required without --config or --takeover).")
     String primary;
 
     @Option(names = "--standby", paramLabel = "IF",
@@ -157,11 +158,24 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--check", description = "Validate the settings (file and flags) and exit without touching the network.")
     boolean check;
 
+    @Option(names = "--takeover", paramLabel = "SOCKET",
+            description = {"Live update: take over the agent running on this takeover socket (next to its control socket,"
+                    + " e.g. /run/tapover/fo0.takeover). It hands over its open TAP and link sockets, so the master keeps"
+                    + " carrier and no frame is lost. Without other options the group is the running agent's."})
+    Path takeover;
+
+    @Option(names = "--announce-after-update",
+            description = "After a live update, send an announcement burst (default: off; nothing moved).")
+    boolean announceAfterUpdate;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws CommandFailure {
+        if (takeover != null && !check) {
+            return takeOver();
+        }
         ConfigSource source = source();
         AgentConfig config = load(source);
         setLogLevel(config.logLevel());
@@ -173,7 +187,70 @@ public final class RunCommand implements Callable<Integer> {
                     + " metrics " + (config.metrics() == null ? "off" : metricsText(config)));
             return ExitCode.OK;
         }
-        return new Agent(config, source, true).run();
+        return new Agent(config, source, true).runArguments(originalArgs()).run();
+    }
+
+    /** The arguments as given, without --takeover: what a successor of this agent runs with. */
+    private List<String> originalArgs() {
+        if (spec == null || spec.commandLine().getParseResult() == null) {
+            return null;
+        }
+        List<String> given = spec.commandLine().getParseResult().originalArgs();
+        if (spec.commandLine().getParent() != null && given.contains(spec.name())) {
+            // a subcommand's parse result holds the whole command line: keep what follows "run"
+            given = given.subList(given.indexOf(spec.name()) + 1, given.size());
+        }
+        List<String> args = new ArrayList<>();
+        for (int i = 0; i < given.size(); i++) {
+            String a = given.get(i);
+            if (a.equals("--takeover")) {
+                i++;
+            } else if (!a.startsWith("--takeover=")) {
+                args.add(a);
+            }
+        }
+        return args;
+    }
+
+    /**
+     * run --takeover SOCKET: HELLO and PRESERVE first, since the settings may come from the running agent (its
+     * run arguments, a --config FILE among them, travel in the session).
+     */
+    private Integer takeOver() throws CommandFailure {
+        if (logLevel != null) {
+            setLogLevel(logLevel);
+        }
+        dev.tapover.liveupdate.Successor successor;
+        try {
+            successor = dev.tapover.liveupdate.Successor.connect(takeover, dev.tapover.liveupdate.Deadlines.defaults(),
+                    Main.version());
+        } catch (dev.tapover.liveupdate.LiveUpdateException e) {
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "live update failed: " + e.getMessage());
+        }
+        boolean own = primary != null || config != null;
+        List<String> args = own ? originalArgs() : successor.session().argv();
+        RunCommand group = new RunCommand();
+        ConfigSource source;
+        AgentConfig settings;
+        try {
+            new picocli.CommandLine(group).parseArgs(args.toArray(String[]::new));
+            source = group.source();
+            settings = load(source);
+            if (!settings.group().master().equals(successor.session().master())) {
+                throw new CommandFailure(ExitCode.USAGE, "master " + settings.group().master()
+                        + " is not the running agent's master " + successor.session().master() + "; leave --master out");
+            }
+        } catch (picocli.CommandLine.ParameterException e) {
+            successor.fail("the successor cannot parse the run arguments: " + e.getMessage());
+            throw new CommandFailure(ExitCode.USAGE, "live update failed: the run arguments " + args
+                    + " do not parse with this build (" + e.getMessage() + ")");
+        } catch (CommandFailure e) {
+            successor.fail(e.getMessage());
+            throw e;
+        }
+        setLogLevel(settings.logLevel());
+        return new Agent(settings, source, true).runArguments(args)
+                .takeover(successor, announceAfterUpdate || group.announceAfterUpdate).run();
     }
 
     private static String metricsText(AgentConfig config) {

@@ -169,6 +169,21 @@ public final class DataPath implements AutoCloseable {
         return done.await(1, TimeUnit.SECONDS);
     }
 
+    /** The ports attached now, read on the data path thread (a live update hands their sockets over). */
+    public java.util.List<LowerPort> attachedPorts() throws InterruptedException {
+        java.util.List<LowerPort> out = new java.util.ArrayList<>();
+        if (!sync(() -> {
+            for (int slot = 1; slot < ports.length; slot++) {
+                if (ports[slot] != null) {
+                    out.add(ports[slot]);
+                }
+            }
+        })) {
+            throw new IllegalStateException("the data path did not answer within 1 s");
+        }
+        return out;
+    }
+
     private int slotOf(int index) {
         if (index < 1 || index >= ports.length) {
             throw new IllegalArgumentException("port index " + index + " outside 1.." + (ports.length - 1));

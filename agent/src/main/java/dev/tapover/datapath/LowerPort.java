@@ -91,6 +91,54 @@ public final class LowerPort implements AutoCloseable {
         return size;
     }
 
+    /**
+     * A packet socket received from a predecessor (live update), with its receive ring's geometry and the
+     * slot the predecessor would have read next ({@code ringFrameSize} 0: no ring).
+     */
+    public record Handed(PacketSocket socket, int ringFrameSize, int ringFrames, int ringPosition) {
+    }
+
+    /**
+     * Wraps a packet socket received from a predecessor (live update): bound, promiscuous, options set; its
+     * receive ring is mapped again here and read on from where the predecessor stopped.
+     */
+    public static LowerPort adopt(String role, Handed handed, PortCounters counters) throws NativeException {
+        RxRing ring = handed.ringFrameSize() > 0
+                ? handed.socket().mapExistingRxRing(handed.ringFrameSize(), handed.ringFrames(), handed.ringPosition())
+                : null;
+        return new LowerPort(role, handed.socket(), counters, ring);
+    }
+
+    /** The receive ring's slot size, 0 without a ring. */
+    public int ringFrameSize() {
+        return ring == null ? 0 : ring.frameSize();
+    }
+
+    /** The receive ring's slot count, 0 without a ring. */
+    public int ringFrames() {
+        return ring == null ? 0 : ring.frames();
+    }
+
+    /** The slot the data path reads next (stable only while the data path is frozen), 0 without a ring. */
+    public int ringPosition() {
+        return ring == null ? 0 : ring.position();
+    }
+
+    /** The packet socket's fd, to hand it to a successor. */
+    public int fd() {
+        return socket.fd();
+    }
+
+    /** Grows the socket's receive buffer to at least {@code bytes} (frames wait there while a live update freezes). */
+    public void ensureReceiveBuffer(int bytes) throws NativeException {
+        socket.setReceiveBufferSize(bytes);
+    }
+
+    /** Whether the socket holds a promiscuous membership. */
+    public boolean promiscuous() {
+        return socket.isPromiscuous();
+    }
+
     public String role() {
         return role;
     }

@@ -67,6 +67,20 @@ public final class PortCounters {
         counts.lazySet(i, counts.get(i) + count);
     }
 
+    /** Adds a predecessor's totals (live update), so the counters continue instead of restarting at 0. */
+    public void carryOver(long rxFrames, long rxBytes, long txFrames, long txBytes, Map<String, Long> drops) {
+        counts.addAndGet(RX_FRAMES, rxFrames);
+        counts.addAndGet(RX_BYTES, rxBytes);
+        counts.addAndGet(TX_FRAMES, txFrames);
+        counts.addAndGet(TX_BYTES, txBytes);
+        for (DropReason reason : REASONS) {
+            Long n = drops == null ? null : drops.get(reason.wireName());
+            if (n != null) {
+                counts.addAndGet(4 + reason.ordinal(), n);
+            }
+        }
+    }
+
     public long rxFrames() {
         return counts.get(RX_FRAMES);
     }

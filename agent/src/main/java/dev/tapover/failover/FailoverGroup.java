@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.LongSupplier;
 
 /**
@@ -77,6 +78,55 @@ public final class FailoverGroup {
         }
         started = true;
         return reselect(nanoTime.getAsLong());
+    }
+
+    /**
+     * Starts the group where a predecessor left it (live update), instead of {@link #start()}. Each registered
+     * link whose ifindex is in {@code saved} takes its saved debounced state (times already moved to this
+     * clock); the saved active link stays active, pinned if it was; then each link's current observation is
+     * applied as a normal debounced change, so whatever changed during the handoff is handled like any other
+     * change. Links not in {@code saved} keep their face-value state, as at {@link #start()}.
+     *
+     * @param saved         the predecessor's link snapshots, deadlines and usable-since times on this clock
+     * @param activeIfindex the predecessor's active link, or empty if none was active
+     * @param pinned        whether that link was chosen by a switch request still in force
+     * @param everActive    whether the predecessor ever had an active link (the next choice is then not "initial")
+     * @param eventCount    the predecessor's count of active-link changes, continued here
+     */
+    public Optional<FailoverEvent> resume(List<LinkSnapshot> saved, OptionalInt activeIfindex, boolean pinned,
+                                          boolean everActive, long eventCount) {
+        if (started) {
+            throw new IllegalStateException("the failover group is already started");
+        }
+        long now = nanoTime.getAsLong();
+        List<LowerLink> restored = new ArrayList<>();
+        List<boolean[]> current = new ArrayList<>();
+        for (LowerLink link : slots) {
+            if (link == null) {
+                continue;
+            }
+            for (LinkSnapshot s : saved) {
+                if (s.ifindex() == link.ifindex()) {
+                    LinkSnapshot now0 = link.snapshot();
+                    current.add(new boolean[] {now0.adminUp(), now0.carrier()});
+                    link.restore(s);
+                    restored.add(link);
+                    break;
+                }
+            }
+        }
+        started = true;
+        this.everActive = everActive;
+        this.eventCount = eventCount;
+        LowerLink wasActive = activeIfindex.isPresent() ? find(activeIfindex.getAsInt()) : null;
+        if (wasActive != null && wasActive.state().isUsable()) {
+            active = wasActive.ref();
+            activePinned = pinned;
+        }
+        for (int i = 0; i < restored.size(); i++) {
+            restored.get(i).observe(current.get(i)[0], current.get(i)[1], now, config);
+        }
+        return reselect(now);
     }
 
     /** {@link #linkAppeared(String, int, boolean, boolean, int)} with an unknown speed. */

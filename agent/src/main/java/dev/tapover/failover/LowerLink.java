@@ -135,6 +135,17 @@ final class LowerLink {
         }
     }
 
+    /** Takes a predecessor's state for this link (live update); its times are already on this clock. */
+    void restore(LinkSnapshot saved) {
+        adminUp = saved.adminUp();
+        carrier = saved.carrier();
+        speedMbps = saved.speedMbps();
+        state = saved.state();
+        usableSinceNanos = saved.state().isUsable() ? saved.usableSinceNanos() : NOT_USABLE;
+        deadlineNanos = saved.deadlineNanos();
+        downCause = saved.state() == LinkState.DOWN ? saved.downCause() : null;
+    }
+
     LinkSnapshot snapshot() {
         return new LinkSnapshot(ifindex, name, configuredName, role, rank, adminUp, carrier, speedMbps, state,
                 state.isUsable() ? usableSinceNanos : NOT_USABLE, deadlineNanos,

@@ -62,6 +62,42 @@ public final class PacketSocket extends FileHandle {
         }
     }
 
+    /**
+     * Adopts a packet socket received from another process (live update). The socket keeps its binding, its
+     * options and its queued frames; {@code promiscuous} records whether it already holds a promiscuous
+     * membership, so the adopter neither adds a second one nor drops it.
+     */
+    public static PacketSocket adopt(int fd, String ifname, boolean promiscuous) throws NativeException {
+        Binding binding = binding(fd);
+        if (binding.domain() != Linux.AF_PACKET || binding.type() != Linux.SOCK_RAW) {
+            throw Errors.failure("adopt", "fd " + fd + " (not an AF_PACKET SOCK_RAW socket)", Errno.EINVAL);
+        }
+        PacketSocket socket = new PacketSocket(fd, ifname, binding.ifindex());
+        socket.promiscuous = promiscuous;
+        socket.setNonBlocking(true);
+        return socket;
+    }
+
+    /** What a socket fd is and where it is bound: SO_DOMAIN, SO_TYPE, and the ifindex of its sockaddr_ll. */
+    public record Binding(int domain, int type, int ifindex) {
+    }
+
+    /** Reads the domain, type and (for AF_PACKET) bound ifindex of a socket fd without adopting it. */
+    public static Binding binding(int fd) throws NativeException {
+        String object = "fd " + fd;
+        int domain = SocketOptions.getInt(fd, Linux.SOL_SOCKET, Linux.SO_DOMAIN, "SO_DOMAIN", object);
+        int type = SocketOptions.getInt(fd, Linux.SOL_SOCKET, Linux.SO_TYPE, "SO_TYPE", object);
+        int ifindex = 0;
+        if (domain == Linux.AF_PACKET) {
+            Pointer addr = Native.allocate(SOCKADDR_LL_SIZE);
+            Pointer len = Native.allocate(4);
+            len.putInt(0, SOCKADDR_LL_SIZE);
+            Errors.check(Native.LIBC.getsockname(fd, addr, len), "getsockname(AF_PACKET)", object);
+            ifindex = addr.getInt(4);
+        }
+        return new Binding(domain, type, ifindex);
+    }
+
     public String ifname() {
         return ifname;
     }
@@ -131,6 +167,33 @@ public final class PacketSocket extends FileHandle {
             throw Errors.failure("mmap(PACKET_RX_RING)", description());
         }
         RxRing ring = new RxRing(address, size, frameSize, frames);
+        rxRing = ring;
+        return ring;
+    }
+
+    /**
+     * Maps the receive ring another process set up on this socket (a live update hands the socket over with
+     * its ring: PACKET_RX_RING cannot be set twice). {@code frameSize} and {@code frames} are that ring's, as
+     * {@link #mapRxRing} made it; the consumer continues at slot {@code position}, where the other one stopped.
+     */
+    public RxRing mapExistingRxRing(int frameSize, int frames, int position) throws NativeException {
+        if (Integer.bitCount(frameSize) != 1 || frameSize < 256 || frameSize > RING_BLOCK_SIZE
+                || frames <= 0 || frames % (RING_BLOCK_SIZE / frameSize) != 0) {
+            throw new IllegalArgumentException("ring of " + frames + " slots of " + frameSize
+                    + " bytes is not one mapRxRing makes");
+        }
+        if (rxRing != null) {
+            throw new IllegalStateException(description() + " already has a receive ring");
+        }
+        int fd = requireOpen();
+        long size = (long) frames * frameSize;
+        Pointer mapped = Native.LIBC.mmap(null, size, Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, fd, 0L);
+        long address = mapped == null ? -1L : mapped.address();
+        if (address == -1L || address == 0L) {
+            throw Errors.failure("mmap(PACKET_RX_RING)", description());
+        }
+        RxRing ring = new RxRing(address, size, frameSize, frames);
+        ring.startAt(position);
         rxRing = ring;
         return ring;
     }

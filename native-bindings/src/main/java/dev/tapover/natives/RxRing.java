@@ -59,6 +59,19 @@ public final class RxRing {
         return (int) STATUS.getAcquire(headers, next * frameSize);
     }
 
+    /** The consumer's current slot: a live update hands it on, with the socket, to the next consumer. */
+    public int position() {
+        return next;
+    }
+
+    /** Continues at slot {@code slot} (a ring mapped from a socket another process consumed). */
+    void startAt(int slot) {
+        if (slot < 0 || slot >= frames) {
+            throw new IndexOutOfBoundsException("ring slot " + slot + " of " + frames);
+        }
+        next = slot;
+    }
+
     /** Whether the current slot holds a frame for the consumer. */
     public boolean ready() {
         return (status() & Linux.TP_STATUS_USER) != 0;

@@ -69,6 +69,13 @@ public final class TapDevice extends FileHandle {
         return new Info(IfReq.name(req), req.getShort(IfReq.UNION) & 0xffff);
     }
 
+    /** TUNGETVNETHDRSZ: the virtio-net header size of an fd's queue (10 unless changed), without adopting it. */
+    public static int vnetHeaderSize(int fd) throws NativeException {
+        Pointer value = Native.allocate(4);
+        Errors.check(Native.LIBC.ioctl(fd, Linux.TUNGETVNETHDRSZ, value), "ioctl(TUNGETVNETHDRSZ)", "fd " + fd);
+        return value.getInt(0);
+    }
+
     private static boolean exists(String name) {
         return Native.LIBC.if_nametoindex(name) != 0;
     }

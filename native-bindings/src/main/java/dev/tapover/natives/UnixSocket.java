@@ -61,6 +61,50 @@ public final class UnixSocket extends FileHandle {
         }
     }
 
+    /**
+     * A SOCK_DGRAM socket connected to {@code address}, for sd_notify(3) messages: a path, or an abstract
+     * address written with a leading '@' as in $NOTIFY_SOCKET.
+     */
+    public static UnixSocket connectDatagram(String address) throws NativeException {
+        byte[] bytes = address.getBytes(StandardCharsets.UTF_8);
+        boolean abstractAddress = bytes.length > 0 && bytes[0] == '@';
+        if (bytes.length == 0 || bytes.length > SUN_PATH_MAX) {
+            throw new IllegalArgumentException("unix socket address \"" + address + "\" must be 1 to "
+                    + SUN_PATH_MAX + " bytes long");
+        }
+        Pointer addr = Native.allocate(SOCKADDR_UN_SIZE);
+        addr.putShort(0, (short) Linux.AF_UNIX);
+        addr.put(2, bytes, 0, bytes.length);
+        int length = SOCKADDR_UN_SIZE;
+        if (abstractAddress) {
+            addr.putByte(2, (byte) 0);
+            length = 2 + bytes.length;
+        }
+        int fd = Errors.check(Native.LIBC.socket(Linux.AF_UNIX, Linux.SOCK_DGRAM | Linux.SOCK_CLOEXEC, 0),
+                "socket(AF_UNIX, SOCK_DGRAM)", address);
+        try {
+            Errors.check(Native.LIBC.connect(fd, addr, length), "connect(AF_UNIX, SOCK_DGRAM)", address);
+            return new UnixSocket(fd, "datagram socket to " + address);
+        } catch (NativeException e) {
+            Native.LIBC.close(fd);
+            throw e;
+        }
+    }
+
+    /** A SOCK_DGRAM socket bound at {@code path} that receives datagrams (a test's NOTIFY_SOCKET). */
+    public static UnixSocket bindDatagram(Path path) throws NativeException {
+        Pointer addr = address(path);
+        int fd = Errors.check(Native.LIBC.socket(Linux.AF_UNIX, Linux.SOCK_DGRAM | Linux.SOCK_CLOEXEC, 0),
+                "socket(AF_UNIX, SOCK_DGRAM)", path.toString());
+        try {
+            Errors.check(Native.LIBC.bind(fd, addr, SOCKADDR_UN_SIZE), "bind(AF_UNIX, SOCK_DGRAM)", path.toString());
+            return new UnixSocket(fd, "datagram socket " + path);
+        } catch (NativeException e) {
+            Native.LIBC.close(fd);
+            throw e;
+        }
+    }
+
     /** Accepts one connection (blocking, bounded by the receive timeout if one is set). */
     public UnixSocket accept() throws NativeException {
         int fd = Errors.check(Native.LIBC.accept4(requireOpen(), null, null, Linux.SOCK_CLOEXEC), "accept",
