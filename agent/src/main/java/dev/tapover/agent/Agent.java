@@ -346,7 +346,11 @@ public final class Agent {
     private void installSignalHandlers() {
         Signal.handle(new Signal("TERM"), s -> requestStop("SIGTERM"));
         Signal.handle(new Signal("INT"), s -> requestStop("SIGINT"));
-        Signal.handle(new Signal("HUP"), s -> reloadOnSignal());
+        if (Signal.handle(new Signal("HUP"), s -> reloadOnSignal()) == sun.misc.SignalHandler.SIG_IGN) {
+            // The JVM keeps a SIGHUP its parent ignored (nohup) ignored, and installs nothing.
+            LOG.warn("event=sighup-ignored hint=\"the agent was started with SIGHUP ignored (nohup?): SIGHUP will "
+                    + "not reload; use tapover reload, or start it without nohup\"");
+        }
         Signal.handle(new Signal("USR1"), s -> conductor.post(() -> runtime.notifyPeers("signal"))); // as notify-peers
     }
 

@@ -344,7 +344,9 @@ class ControlLabIT {
         writeConfig("{failback: always}", "");
         String notifyAddress = "@tovnotify-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         try (UnixDatagramSocket systemd = UnixDatagramSocket.bind(notifyAddress)) {
-            ProcessBuilder pb = new ProcessBuilder(launcher().toString(), "run", "--config", configFile.toString())
+            // as systemd starts it: SIGHUP at its default even when this test runs under nohup (env execs, same pid)
+            ProcessBuilder pb = new ProcessBuilder("env", "--default-signal=HUP", launcher().toString(), "run",
+                    "--config", configFile.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile());
             // failsafe points JAVA_HOME at the netns wrapper: give the launcher the real JDK of this JVM
             pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
