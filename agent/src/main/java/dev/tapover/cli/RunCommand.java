@@ -134,7 +134,7 @@ public final class RunCommand implements Callable<Integer> {
     Boolean allowMissingLinks;
 
     @Option(names = "--vnet-header", negatable = true, fallbackValue = "true",
-            description = "Carry a virtio-net header (offloads, TCP at speed) between TAP and links (default: off).")
+            description = "Carry a virtio-net header (offloads, TCP at speed) between TAP and links (default: on; --no-vnet-header for a plain TAP).")
     Boolean vnetHeader;
 
     @Option(names = "--control", paramLabel = "SOCKET", description = "Control socket (default: /run/tapover/<master>.sock).")

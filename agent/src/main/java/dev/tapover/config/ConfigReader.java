@@ -202,7 +202,7 @@ final class ConfigReader {
         Map<Integer, List<Cidr>> vlans = vlans(announce, announcePath);
         boolean holdOnFlap = bool(announce, announcePath, "hold-on-flap", false);
 
-        boolean vnetHeader = bool(g, path, "vnet-header", false);
+        boolean vnetHeader = bool(g, path, "vnet-header", true);
         Path pcap = null;
         JsonNode pcapNode = g.get("pcap");
         if (pcapNode != null && !pcapNode.isNull()) {
