@@ -67,6 +67,8 @@ public final class Agent {
     private boolean announceAfterUpdate;
     /** The TAP fd systemd passed back (a restart after a crash), or -1. */
     private int passedTap = -1;
+    /** Opens when the control socket's request path is warm (see ControlServer.warmUp). */
+    private java.util.concurrent.CountDownLatch controlWarm = new java.util.concurrent.CountDownLatch(0);
 
     public Agent(GroupConfig config) {
         this(config, true);
@@ -127,6 +129,8 @@ public final class Agent {
             if (handleSignals) {
                 installSignalHandlers();
             }
+            // READY promises a control socket that answers promptly: give the warm-up a moment (bounded)
+            controlWarm.await(1, java.util.concurrent.TimeUnit.SECONDS);
             LOG.info("event=ready group={} master={} mac={} links={} version={}", config.master(), config.master(),
                     Master.formatMac(config.mac()), config.links(), Main.version());
             events.publish("ready", GroupRuntime.fields("group", config.master()));
@@ -329,6 +333,7 @@ public final class Agent {
                             java.time.Duration.ofSeconds(5));
             undo.push(server);
             liveUpdate.releaseOnHandoff(server);
+            controlWarm = server.warmUp();
         } catch (ControlSocketException e) {
             int code = switch (e.reason()) {
                 case NOT_PERMITTED -> ExitCode.NOPERM;

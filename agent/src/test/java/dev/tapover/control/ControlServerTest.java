@@ -67,6 +67,18 @@ class ControlServerTest {
     }
 
     @Test
+    void warmUpAnswersAnUnknownCommandThenAsksForStatusOnce() throws Exception {
+        Path socket = dir.resolve("fo0.sock");
+        ControlServer server = start(socket, ControlAccess.rootOnly());
+        assertTrue(server.warmUp().await(TIMEOUT.toSeconds(), TimeUnit.SECONDS), "the pipeline answered the warm-up");
+        waitFor(() -> handler.calls.contains("status"), "the warm-up's status request");
+        assertEquals(List.of("status"), handler.calls, "the warm-up changes nothing: one status, no other call");
+        // and the server still serves a real client afterwards
+        ControlClient client = client(socket);
+        assertEquals(true, client.call(client.request("status", null, null), TIMEOUT).get("ok"));
+    }
+
+    @Test
     void statusOverARealSocket() throws Exception {
         Path socket = dir.resolve("fo0.sock");
         start(socket, ControlAccess.rootOnly());
