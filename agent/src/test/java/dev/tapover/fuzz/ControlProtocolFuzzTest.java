@@ -39,6 +39,38 @@ public class ControlProtocolFuzzTest {
         fuzzerTestOneInput(data);
     }
 
+    /**
+     * The finding behind crash-unknown-command-with-newline and crash-switch-target-with-newline: a name the
+     * client sent, quoted in the error, put a raw newline in the message. It is now shown escaped.
+     */
+    @org.junit.jupiter.api.Test
+    void quotedClientInputStaysOnOneLine() throws Exception {
+        EmbeddedChannel channel = new EmbeddedChannel(new ChannelInitializer<EmbeddedChannel>() {
+            @Override
+            protected void initChannel(EmbeddedChannel ch) {
+                ControlPipeline.install(ch.pipeline(), new Handler(), Runnable::run, ControlAccess.rootOnly(), c -> ROOT);
+            }
+        });
+        try {
+            channel.writeInbound(Unpooled.copiedBuffer("{\"v\":1,\"id\":\"5\",\"cmd\":\"sta\\ntus\"}\n"
+                    + "{\"v\":1,\"id\":\"6\",\"cmd\":\"switch\",\"to\":\"x\\u0007y\"}\n", StandardCharsets.UTF_8));
+            channel.runPendingTasks();
+            StringBuilder out = new StringBuilder();
+            for (ByteBuf buf; (buf = channel.readOutbound()) != null; ) {
+                out.append(buf.toString(StandardCharsets.UTF_8));
+                buf.release();
+            }
+            String[] lines = out.toString().split("\n");
+            assertEquals(2, lines.length, out.toString());
+            String unknown = JSON.readTree(lines[0]).path("error").path("message").asText();
+            String refused = JSON.readTree(lines[1]).path("error").path("message").asText();
+            assertTrue(unknown.contains("\"sta\\ntus\""), unknown);
+            assertTrue(refused.contains("x\\u0007y"), refused);
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
     /** The standalone-driver entry point ({@code scripts/fuzz.sh}). */
     public static void fuzzerTestOneInput(FuzzedDataProvider data) throws Exception {
         Handler handler = new Handler();
@@ -74,7 +106,7 @@ public class ControlProtocolFuzzTest {
                 assertTrue(node.has("ok") || node.has("event"), "an answer has ok or event: " + line);
                 if (node.has("ok") && !node.get("ok").asBoolean()) {
                     assertTrue(node.path("error").path("message").isTextual(), "a failure has a message: " + line);
-                    assertTrue(!node.path("error").path("message").asText().contains("\n"), "one-line message");
+                    assertTrue(!node.path("error").path("message").asText().contains("\n"), "one-line message: " + line);
                 }
             }
         } finally {
