@@ -119,9 +119,20 @@ public class ControlProtocolFuzzTest {
 
     /** Answers like an agent would, and fails on anything the protocol should have stopped before it. */
     static final class Handler implements ControlHandler {
+        /**
+         * A map with a fixed iteration order: Map.of's order changes from JVM to JVM, and with it the answer's
+         * bytes, which Jazzer's comparison hooks feed back into the mutations (the CI run must be repeatable).
+         */
+        private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
+            Map<String, Object> map = new java.util.LinkedHashMap<>();
+            map.put(k1, v1);
+            map.put(k2, v2);
+            return map;
+        }
+
         @Override
         public Map<String, Object> status() {
-            return Map.of("schema", 1, "groups", java.util.List.of());
+            return ordered("schema", 1, "groups", java.util.List.of());
         }
 
         @Override
@@ -152,7 +163,7 @@ public class ControlProtocolFuzzTest {
 
         @Override
         public AutoCloseable subscribe(Consumer<Map<String, Object>> listener) {
-            listener.accept(Map.of("seq", 1, "type", "ready"));
+            listener.accept(ordered("seq", 1, "type", "ready"));
             return () -> { };
         }
     }
