@@ -53,7 +53,7 @@ for t in "${TARGETS[@]}"; do
   echo "fuzz: $class for $SECONDS_EACH s (corpus $corpus)"
   if ! (cd "$ROOT/agent" && "$JAVA" -cp "target/test-classes:target/classes:$(cat "$CP_FILE")" \
         com.code_intelligence.jazzer.Jazzer --target_class="dev.tapover.fuzz.$class" \
-        '--instrumentation_includes=dev.tapover.**' -max_total_time="$SECONDS_EACH" -seed="$SEED" -rss_limit_mb=0 \
+        '--instrumentation_includes=dev.tapover.**' -max_total_time="$SECONDS_EACH" -runs=-1 -seed="$SEED" -rss_limit_mb=0 \
         -artifact_prefix="$seeds/" "$corpus" "$seeds" 2>&1 | grep -E '^(#[0-9]+ +(INITED|DONE)|Done|==|INFO: Seed|.*Test unit written|.*Exception|.*Error)' ); then
     :
   fi
