@@ -26,7 +26,7 @@ gratuitous ARP on the wire per failover; SOAK_FAILOVERS reached, if set.
 
 Environment: SOAK_FAILOVERS (default none), SOAK_PULL_EVERY (default 5), SOAK_PULL_HOLD (default 1),
 SOAK_STATUS_EVERY (default 2), LAB_PREFIX (default tovbsoak<pid>).
-10,000 failovers: sudo SOAK_FAILOVERS=10000 SOAK_PULL_EVERY=0.05 SOAK_PULL_HOLD=0.05 scripts/bench/soak.sh 30
+10,000 failovers: sudo SOAK_FAILOVERS=10000 SOAK_PULL_EVERY=0.05 SOAK_PULL_HOLD=0.05 scripts/bench/soak.sh 40
 (13 failovers/s on a quiet 2-core VM, 6.7/s at load 5-19: 13 to 26 minutes). It is long:
 scripts/bench/all.sh does not run it.
 Prints RESULT lines (soak.failovers, soak.announce_triggers, soak.wire_garps, soak.loss_pct,
