@@ -19,8 +19,9 @@ Runs every test tier of tapover and prints a summary; exits 0 only if all of the
            native-bindings may import jnr.*
   lab      scripts/lab.sh up/status/down under LAB_PREFIX=tovci<pid>: the peer answers a ping
            through the bridge, a capture on the peer sees it, and it stops when the cable is pulled
-  maven    mvn -B verify [MAVEN ARGS...] from the repository root: unit tests (surefire) and
-           real-kernel tests (failsafe, each test JVM in its own namespace via scripts/netns-jvm/bin/java)
+  maven    mvn -B verify [MAVEN ARGS...] from the repository root: unit tests (surefire), the four
+           Jazzer fuzzing runs (fixed seed and execution count) and real-kernel tests (failsafe,
+           each test JVM in its own namespace via scripts/netns-jvm/bin/java)
   packaging  scripts/install.sh into a temporary root (files, systemd-analyze verify, launcher
            --help), the .deb installed with apt-get and removed again, vagrant validate, the
            Vagrantfile and cable/capture checks, the Wireshark profile check
@@ -32,7 +33,10 @@ Examples:
 
 Environment:
   JAVA_HOME                 the JDK for Maven and for the test JVMs (default: java on PATH)
-  TAPOVER_TEST_FUZZ=1       also run each Jazzer fuzz target for its time budget (scripts/fuzz.sh runs longer)
+  TAPOVER_TEST_FUZZ=0       skip the Jazzer fuzzing runs (default on: each target a fixed number of
+                            executions from a fixed seed, the same inputs every run, ~2 min in all;
+                            the seeds and committed findings run as regression tests either way;
+                            scripts/fuzz.sh fuzzes longer with random seeds)
   TAPOVER_TEST_TIERS        which tiers to run, in order (default: "static lab maven packaging")
   TAPOVER_TEST_NO_INSTALL=1 never call apt-get; fail if a package is missing
 
@@ -213,10 +217,11 @@ tier_maven() {
   export TAPOVER_NETNS_JVM_LEDGER
   TAPOVER_NETNS_JVM_LEDGER=$(mktemp /tmp/tapover-netns-ledger.XXXXXX)
   trap 'rm -f "$TAPOVER_NETNS_JVM_LEDGER"' EXIT
-  # Fuzzing runs (Jazzer, random by nature) only on request: a new finding must not decide a CI run at
-  # random. Their seeds and committed findings always run as regression tests in the unit tier.
-  local fuzz=-Dtapover.fuzz.skip=true
-  [ "${TAPOVER_TEST_FUZZ:-0}" != 1 ] || fuzz=-Dtapover.fuzz.skip=false
+  # Fuzzing runs (Jazzer): each target a fixed number of executions from a fixed seed and a fresh corpus
+  # (agent/pom.xml), so every CI run tries the same inputs and a finding cannot come and go at random.
+  # Their seeds and committed findings also run as regression tests in the unit tier.
+  local fuzz=-Dtapover.fuzz.skip=false
+  [ "${TAPOVER_TEST_FUZZ:-1}" != 0 ] || fuzz=-Dtapover.fuzz.skip=true
   mvn -B verify "$fuzz" "$@" || rc=$?
   echo "test JVM namespaces created: $(wc -l <"$TAPOVER_NETNS_JVM_LEDGER")"
   # A namespace of this run still present now was left behind: report it and remove it.

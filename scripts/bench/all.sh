@@ -15,7 +15,7 @@ Usage: sudo scripts/bench/all.sh [--quick] [--only NAMES] [--skip NAMES] [--time
                                  [--note TEXT] [--no-docs]
 
 Runs each benchmark script that exists, one at a time: ${KNOWN[*]},
-then any other scripts/bench/*.sh. A known script that does not exist yet is skipped with a note.
+then any other scripts/bench/*.sh (except soak.sh, a long run of its own). A known script that does not exist yet is skipped with a note.
 Each runs in a fresh directory (also its \$BENCH_OUT_DIR) under a time limit; its stdout is kept in
 docs/bench-results/<name>.txt, its PNG plots are copied to docs/img/, and docs/benchmarks.md is
 rewritten between its <!-- bench:<name>:begin/end --> markers, with a summary against the targets
@@ -91,7 +91,8 @@ default_env() {  # NAME OUTDIR -> environment settings all.sh gives it (KEY=VALU
 names=("${KNOWN[@]}")
 for f in "$bench"/*.sh; do
   n=$(basename "$f" .sh)
-  [ "$n" != all ] || continue
+  # soak.sh is a long run (10,000 failovers take 15-40 minutes): run it by itself, never from here.
+  [ "$n" != all ] && [ "$n" != soak ] || continue
   in_list "$n" "$(IFS=,; echo "${KNOWN[*]}")" || names+=("$n")
 done
 if [ -n "$only" ]; then

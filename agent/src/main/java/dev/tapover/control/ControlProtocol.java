@@ -101,8 +101,36 @@ public final class ControlProtocol {
         line.put("ok", false);
         ObjectNode error = line.putObject("error");
         error.put("code", code);
-        error.put("message", message);
+        error.put("message", oneLine(message));
         return line;
+    }
+
+    /**
+     * Messages quote what the client sent (a command, a group or link name), which may hold a newline or
+     * another control character after JSON unescaping; those are shown escaped ({@code \n}, {@code \u0007})
+     * so that an error stays one line where a client prints it (the same rule as the CLI's errors).
+     */
+    static String oneLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 
     static ObjectNode event(JsonNode id, Object event) {

@@ -30,7 +30,10 @@ import dev.tapover.failover.PolicyConfig;
  * Seeds: the documented example file (docs/configuration.md), a minimal one, a bad one.
  */
 public class ConfigFileFuzzTest {
-    static final String BUDGET = "10s";
+    /** CI's budget: a fixed number of executions (with the fixed -seed of agent/pom.xml the same inputs every run). */
+    static final long RUNS = 1000;
+    /** A time cap for a machine too loaded to reach {@link #RUNS} (the run then stops early, at a random input). */
+    static final String BUDGET = "90s";
     private static final Path FILE;
 
     static {
@@ -43,7 +46,7 @@ public class ConfigFileFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = BUDGET)
+    @FuzzTest(maxDuration = BUDGET, maxExecutions = RUNS)
     void yaml(byte[] data) throws IOException {
         fuzzerTestOneInput(data);
     }

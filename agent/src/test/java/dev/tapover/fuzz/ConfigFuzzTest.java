@@ -31,14 +31,17 @@ import dev.tapover.failover.PolicyConfig;
  * accept it too. Cidr text round-trips.
  */
 public class ConfigFuzzTest {
-    static final String BUDGET = "10s";
+    /** CI's budget: a fixed number of executions (with the fixed -seed of agent/pom.xml the same inputs every run). */
+    static final long RUNS = 300;
+    /** A time cap for a machine too loaded to reach {@link #RUNS} (the run then stops early, at a random input). */
+    static final String BUDGET = "90s";
 
     private static final String[] OPTIONS = {"--master", "--primary", "--standby", "--address", "--mac",
         "--primary-mac", "--failback", "--up-delay", "--down-delay", "--failback-delay", "--carrier-poll",
         "--arp-form", "--announce-count", "--announce-interval", "--migration-window", "--control", "--pcap",
         "--log-level", "--allow-missing-links", "--vnet-header", "--check"};
 
-    @FuzzTest(maxDuration = BUDGET)
+    @FuzzTest(maxDuration = BUDGET, maxExecutions = RUNS)
     void runArguments(FuzzedDataProvider data) {
         fuzzerTestOneInput(data);
     }

@@ -30,13 +30,48 @@ import io.netty.channel.embedded.EmbeddedChannel;
  * outside the protocol. An over-long line closes the connection with one error line.
  */
 public class ControlProtocolFuzzTest {
-    static final String BUDGET = "10s";
+    /** CI's budget: a fixed number of executions (with the fixed -seed of agent/pom.xml the same inputs every run). */
+    static final long RUNS = 5000;
+    /** A time cap for a machine too loaded to reach {@link #RUNS} (the run then stops early, at a random input). */
+    static final String BUDGET = "90s";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final PeerIdentity ROOT = new PeerIdentity(4242, 0, 0);
 
-    @FuzzTest(maxDuration = BUDGET)
+    @FuzzTest(maxDuration = BUDGET, maxExecutions = RUNS)
     void requestBytes(FuzzedDataProvider data) throws Exception {
         fuzzerTestOneInput(data);
+    }
+
+    /**
+     * The finding behind crash-unknown-command-with-newline and crash-switch-target-with-newline: a name the
+     * client sent, quoted in the error, put a raw newline in the message. It is now shown escaped.
+     */
+    @org.junit.jupiter.api.Test
+    void quotedClientInputStaysOnOneLine() throws Exception {
+        EmbeddedChannel channel = new EmbeddedChannel(new ChannelInitializer<EmbeddedChannel>() {
+            @Override
+            protected void initChannel(EmbeddedChannel ch) {
+                ControlPipeline.install(ch.pipeline(), new Handler(), Runnable::run, ControlAccess.rootOnly(), c -> ROOT);
+            }
+        });
+        try {
+            channel.writeInbound(Unpooled.copiedBuffer("{\"v\":1,\"id\":\"5\",\"cmd\":\"sta\\ntus\"}\n"
+                    + "{\"v\":1,\"id\":\"6\",\"cmd\":\"switch\",\"to\":\"x\\u0007y\"}\n", StandardCharsets.UTF_8));
+            channel.runPendingTasks();
+            StringBuilder out = new StringBuilder();
+            for (ByteBuf buf; (buf = channel.readOutbound()) != null; ) {
+                out.append(buf.toString(StandardCharsets.UTF_8));
+                buf.release();
+            }
+            String[] lines = out.toString().split("\n");
+            assertEquals(2, lines.length, out.toString());
+            String unknown = JSON.readTree(lines[0]).path("error").path("message").asText();
+            String refused = JSON.readTree(lines[1]).path("error").path("message").asText();
+            assertTrue(unknown.contains("\"sta\\ntus\""), unknown);
+            assertTrue(refused.contains("x\\u0007y"), refused);
+        } finally {
+            channel.finishAndReleaseAll();
+        }
     }
 
     /** The standalone-driver entry point ({@code scripts/fuzz.sh}). */
@@ -74,7 +109,7 @@ public class ControlProtocolFuzzTest {
                 assertTrue(node.has("ok") || node.has("event"), "an answer has ok or event: " + line);
                 if (node.has("ok") && !node.get("ok").asBoolean()) {
                     assertTrue(node.path("error").path("message").isTextual(), "a failure has a message: " + line);
-                    assertTrue(!node.path("error").path("message").asText().contains("\n"), "one-line message");
+                    assertTrue(!node.path("error").path("message").asText().contains("\n"), "one-line message: " + line);
                 }
             }
         } finally {
@@ -84,9 +119,20 @@ public class ControlProtocolFuzzTest {
 
     /** Answers like an agent would, and fails on anything the protocol should have stopped before it. */
     static final class Handler implements ControlHandler {
+        /**
+         * A map with a fixed iteration order: Map.of's order changes from JVM to JVM, and with it the answer's
+         * bytes, which Jazzer's comparison hooks feed back into the mutations (the CI run must be repeatable).
+         */
+        private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
+            Map<String, Object> map = new java.util.LinkedHashMap<>();
+            map.put(k1, v1);
+            map.put(k2, v2);
+            return map;
+        }
+
         @Override
         public Map<String, Object> status() {
-            return Map.of("schema", 1, "groups", java.util.List.of());
+            return ordered("schema", 1, "groups", java.util.List.of());
         }
 
         @Override
@@ -117,7 +163,7 @@ public class ControlProtocolFuzzTest {
 
         @Override
         public AutoCloseable subscribe(Consumer<Map<String, Object>> listener) {
-            listener.accept(Map.of("seq", 1, "type", "ready"));
+            listener.accept(ordered("seq", 1, "type", "ready"));
             return () -> { };
         }
     }

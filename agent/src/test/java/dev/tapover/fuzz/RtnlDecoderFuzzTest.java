@@ -29,13 +29,16 @@ import dev.tapover.netlink.RtnlCodec;
  * usable: the link table accepts it, and a dump (resync) of the decoded links and addresses succeeds.
  *
  * <p>CI: regression (the seeds under src/test/resources/dev/tapover/fuzz/RtnlDecoderFuzzTestInputs) in the
- * unit tier, then a fuzzing run of {@link #BUDGET} (surefire execution {@code fuzz-rtnl}, JAZZER_FUZZ=1).
+ * unit tier, then a fuzzing run of {@link #RUNS} executions (surefire execution {@code fuzz-rtnl}, JAZZER_FUZZ=1).
  * Longer: {@code scripts/fuzz.sh}.
  */
 public class RtnlDecoderFuzzTest {
-    static final String BUDGET = "10s";
+    /** CI's budget: a fixed number of executions (with the fixed -seed of agent/pom.xml the same inputs every run). */
+    static final long RUNS = 40000;
+    /** A time cap for a machine too loaded to reach {@link #RUNS} (the run then stops early, at a random input). */
+    static final String BUDGET = "90s";
 
-    @FuzzTest(maxDuration = BUDGET)
+    @FuzzTest(maxDuration = BUDGET, maxExecutions = RUNS)
     void datagram(byte[] data) {
         fuzzerTestOneInput(data);
     }
