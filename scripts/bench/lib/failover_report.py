@@ -116,7 +116,7 @@ PATH_STAGES = [
     ("parse", "-> decoded and posted to the decision thread"),
     ("queue", "-> the agent's decision thread takes the change (thread hand-off)"),
     ("decide", "-> the policy decided"),
-    ("switch", "-> data path and master carrier switched, event published"),
+    ("switch", "-> master carrier and data path switched"),
     ("send", "-> the first frame goes to pcap_sendpacket"),
     ("wire", "-> captured on the switch (pcap4j/JNA call, the send syscall, veth and bridge)"),
 ]

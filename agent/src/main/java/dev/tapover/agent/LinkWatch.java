@@ -22,6 +22,8 @@ import dev.tapover.netlink.LinkMonitor;
 final class LinkWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LinkWatch.class);
 
+    private static final Runnable NO_REPORT = () -> { };
+
     private final GroupConfig config;
     private final GroupRuntime runtime;
     private final EventLog events;
@@ -168,10 +170,11 @@ final class LinkWatch implements AutoCloseable {
         if (event instanceof LinkEvent.CarrierChanged carrier) {
             link = link.withCarrier(carrier.up());
             String source = event.source().name().toLowerCase();
-            Runnable reporter = () -> { };
-            if (report && runtime.policy().isRegistered(event.ifindex())) {
+            Runnable reporter = NO_REPORT;
+            if (runtime.policy().isRegistered(event.ifindex())) {
                 // Logged and published once the failover it causes has sent its first frame (the runtime
-                // runs it then, still before its own active-changed event).
+                // runs it then, still before its own active-changed event). Made in the warm-up too, which
+                // does not run it: the first use of a lambda costs ~1 ms (its class is spun then).
                 reporter = () -> {
                     LOG.info("event=carrier group={} link={} carrier={} source={}", runtime.name(), event.name(),
                             carrier.up() ? "up" : "down", source);
@@ -179,7 +182,7 @@ final class LinkWatch implements AutoCloseable {
                             "carrier", carrier.up(), "source", source, "monotonicNanos", taken));
                 };
             }
-            runtime.carrierChangeTaken(event.nanos(), posted, taken, source, reporter);
+            runtime.carrierChangeTaken(event.nanos(), posted, taken, source, report ? reporter : NO_REPORT);
         }
         try {
             observe(link);
