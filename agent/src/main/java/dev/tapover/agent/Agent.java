@@ -135,6 +135,7 @@ public final class Agent {
             events.publish("ready", GroupRuntime.fields("group", config.master()));
             ready.countDown();
             sdNotify.ready("serving " + config.master() + " over " + String.join(", ", config.links()));
+            realtime.lockMemory(); // when configured (realtime.lock-memory); a warning if refused
             realtime.promoteCurrentThread("conductor"); // this thread decides and sends the first announcement
             conductor.run(new Conductor.Timers() {
                 @Override
