@@ -44,7 +44,9 @@ Environment:
   PULLS            veth pulls (and plugs), each for tapover and the baseline (default 50, at least 1)
   TUNED_PULLS      veth pulls with TUNED_JAVA_OPTS (default 20, 0 to skip)
   TUNED_JAVA_OPTS  JVM flags of that run (default "-XX:TieredStopAtLevel=1 -Xcomp")
-  AGENT_PREFIX     a command put before the agent, e.g. "chrt -r 1" or "nice -n -10" (default none)
+  AGENT_PREFIX     a command put before the agent, e.g. "nice -n -10" (default none)
+  AGENT_ARGS       more 'tapover run' options for every agent, e.g. "--realtime-priority 0" or
+                   "--carrier-poll 2ms" (default none: the agent's defaults)
   TAP_PULLS        TAP carrier-off trials per carrier-poll setting (default 10, 0 to skip)
   OUT              directory for the raw data (default: a new /tmp/tapover-failover.XXXXXX)
   PLOT             latency distribution PNG (default docs/img/failover-latency.png)
@@ -52,8 +54,10 @@ Environment:
   BENCH_PYTHON     the python3 with matplotlib (default /usr/bin/python3)
 
 Prints (stdout) median, p90, p99, min and max per scenario (p99 of 50 samples is the maximum), the
-same from the marker frames the switch captured, probes lost, which carrier source saw each change
-first, and RESULT lines (failover.first_announcement.median ...); progress goes to stderr.
+same from the marker frames the switch captured, probes lost, where the time goes (per stage of the
+path, from the agent's event=failover-path log lines lined up with the capture), which carrier source
+saw each change first, and RESULT lines (failover.first_announcement.median ...,
+failover.first_announcement.stage.STAGE.median ...); progress goes to stderr.
 Exit codes: 0 ok, 64 usage, 69 a tool is missing, 70 a measurement failed, 77 not root.
 EOF
 }
@@ -172,9 +176,9 @@ ping_lost() {
 start_agent() { # NAME JAVA-OPTS RUN-OPTIONS...
   local name=$1 java_opts=$2; shift 2
   local log=$OUT/agent-$name.log
-  # shellcheck disable=SC2086 # AGENT_PREFIX is a command prefix such as "chrt -r 1"
+  # shellcheck disable=SC2086 # AGENT_PREFIX is a command prefix, AGENT_ARGS a list of options: both split on spaces
   TAPOVER_JAVA_OPTS=$java_opts ip netns exec "$H" ${AGENT_PREFIX:-} "$ROOT/scripts/tapover" run --master fo0 \
-    --standby standby --address 192.0.2.1/24 --mac "$MAC_A" --control "$OUT/fo0.sock" "$@" >"$log" 2>&1 &
+    --standby standby --address 192.0.2.1/24 --mac "$MAC_A" --control "$OUT/fo0.sock" "$@" ${AGENT_ARGS:-} >"$log" 2>&1 &
   AGENT_PID=$!; PIDS+=("$AGENT_PID")
   for _ in $(seq 300); do
     # Ready: let the start-up burst pass (and, with -Xcomp, the compile queue drain) before measuring.

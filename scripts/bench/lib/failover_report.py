@@ -7,7 +7,8 @@ Inputs, all in the run directory:
   switch.pcap   tcpdump -i any -y LINUX_SLL2 -Q in (nanosecond timestamps) in the switch namespace:
                 gratuitous ARPs coming in from the hosts, and marker frames (ethertype 0x88b5)
   ifindex.tsv   ifindex name of the switch namespace's interfaces
-  agent-*.log   the agent's logs (carrier events name the source that saw the change first)
+  agent-*.log   the agent's logs (carrier events name the source that saw the change first; each failover
+                caused by a carrier change logs event=failover-path with its stages' times)
 
 Latency = first ARP from `mac` on `port` captured after the change - the change. The change is taken
 at t_before (the helper's clock just before its rtnetlink request or TUNSETCARRIER ioctl); for veth
@@ -105,6 +106,67 @@ def carrier_sources(log_paths, link):
     return counts
 
 
+PATH_LINE = re.compile(r"event=failover-path group=\S+ to=(\S+) source=(\S+) received_epoch_ns=(\d+) "
+                       r"parse_ns=(-?\d+) queue_ns=(-?\d+) decide_ns=(-?\d+) switch_ns=(-?\d+) send_ns=(-?\d+|-) "
+                       r"total_ns=(-?\d+|-)")
+# Stages of a failover, in order; together they add up to the change -> first announcement on the wire.
+PATH_STAGES = [
+    ("kernel", "change -> the agent's link monitor has read the carrier change (linkwatch, rtnetlink or the "
+               "/sys poll, thread wake-up)"),
+    ("parse", "-> decoded and posted to the decision thread"),
+    ("queue", "-> the agent's decision thread takes the change (thread hand-off)"),
+    ("decide", "-> the policy decided"),
+    ("switch", "-> master carrier and data path switched"),
+    ("send", "-> the first frame goes to pcap_sendpacket"),
+    ("wire", "-> captured on the switch (pcap4j/JNA call, the send syscall, veth and bridge)"),
+]
+# Per scenario: the agent log whose failover-path lines belong to its changes.
+PATH_LOGS = {"veth-agent": "agent-veth.log", "veth-tuned": "agent-veth-tuned.log"}
+
+
+def read_paths(path):
+    """The failover-path lines of an agent log: list of (received_epoch_ns, to, source, stages or None)."""
+    out = []
+    if not os.path.exists(path):
+        return out
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = PATH_LINE.search(line)
+            if not m:
+                continue
+            to, source, received = m.group(1), m.group(2), int(m.group(3))
+            parse, queue, decide, switch = (int(m.group(i)) for i in (4, 5, 6, 7))
+            send = None if m.group(8) == "-" else int(m.group(8))
+            out.append((received, to, source, (parse, queue, decide, switch, send)))
+    out.sort()
+    return out
+
+
+def path_breakdown(run, rows, arps, markers):
+    """(scenario, phase) -> {stage: [microseconds]} and -> count of first rounds left to the worker thread."""
+    stages = collections.defaultdict(lambda: collections.defaultdict(list))
+    worker = collections.Counter()
+    paths = {scenario: read_paths(os.path.join(run, log)) for scenario, log in PATH_LOGS.items()}
+    for scenario, phase, index, port, mac, before, after, _ in rows:
+        if scenario not in paths:
+            continue
+        start = markers.get("%s-%s-%d" % (scenario, phase, index), before) if phase == "pull" else before
+        line = next((p for p in paths[scenario] if before <= p[0] <= before + 5_000_000_000), None)
+        first = next((t for t in arps.get((port, mac), []) if t >= before), None)
+        if line is None or first is None:
+            continue
+        received, _, _, (parse, queue, decide, switch, send) = line
+        key = (scenario, phase)
+        if send is None:
+            worker[key] += 1
+            continue
+        sent_at = received + parse + queue + decide + switch + send
+        for name, ns in (("kernel", received - start), ("parse", parse), ("queue", queue), ("decide", decide), ("switch", switch),
+                         ("send", send), ("wire", first - sent_at)):
+            stages[key][name].append(ns / 1e3)
+    return stages, worker
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run_dir")
@@ -198,6 +260,22 @@ def main(argv):
                 ", ".join("%d lost: %d" % (k, hist[k]) for k in sorted(hist)))
             print(line)
             notes.append(line)
+    stages, worker = path_breakdown(run, rows, arps, markers)
+    for key, label in labels.items():
+        if not stages.get(key):
+            continue
+        n = len(stages[key]["kernel"])
+        print()
+        print("where the time goes, %s (n=%d, agent log + capture; us)%s" % (
+            label, n, "; %d first rounds sent by the announcer's thread, not timed" % worker[key] if worker[key] else ""))
+        print("  %-8s %9s %9s %9s %9s  %s" % ("stage", "median", "p90", "p99", "max", "from the previous stage"))
+        notes.append("where the time goes, %s (n=%d, us): %s" % (label, n, ", ".join(
+            "%s median %.0f p99 %.0f" % (name, summary(stages[key][name])["median"], summary(stages[key][name])["p99"])
+            for name, _ in PATH_STAGES)))
+        for name, what in PATH_STAGES:
+            st = summary(stages[key][name])
+            print("  %-8s %9.1f %9.1f %9.1f %9.1f  %s" % (name, st["median"], st["p90"], st["p99"], st["max"], what))
+    print()
     for scenario, link in (("veth", "primary"), ("tap", "tprimary")):
         logs = sorted(glob.glob(os.path.join(run, "agent-%s*.log" % scenario)))
         for log in logs:
@@ -227,6 +305,13 @@ def main(argv):
                    label + ", probes lost at 500 pps, max")
             result("failover.probes_lost.%s%s.mean" % (phase, variant), sum(values) / len(values), "frames",
                    len(values), label + ", probes lost at 500 pps, mean")
+    for key in labels:
+        if stages.get(key) and key in RESULT_KEYS:
+            for name, _ in PATH_STAGES:
+                st = summary(stages[key][name])
+                for stat in ("median", "p99"):
+                    result("%s.stage.%s.%s" % (RESULT_KEYS[key], name, stat), st[stat], "us", st["n"],
+                           "%s, stage %s, %s" % (labels[key], name, stat))
     for (direction, source), n in sorted(carrier_sources(sorted(glob.glob(os.path.join(run, "agent-veth.log"))),
                                                           "primary").items()):
         result("failover.carrier_first.%s.%s" % (direction, source), n, "count", None,

@@ -58,6 +58,8 @@ public final class Agent {
     private final SdNotify sdNotify;
     private AgentMetrics metrics;
     private PcapAnnouncements pcapAnnouncements;
+    /** Real-time scheduling of the failover path's threads (realtime.priority) and memory locking. */
+    private final RealtimeThreads realtime;
     private volatile MetricsServer metricsServer;
     /** Set when the agent must stop with an error (e.g. its master was deleted); run() then throws it. */
     private volatile CommandFailure fatal;
@@ -94,6 +96,7 @@ public final class Agent {
         this.source = source;
         this.handleSignals = handleSignals;
         this.sdNotify = sdNotify;
+        this.realtime = RealtimeThreads.of(config.realtime());
         this.liveUpdate = new AgentLiveUpdate(this.config, conductor, events, () -> requestStop("handed over"));
     }
 
@@ -136,6 +139,8 @@ public final class Agent {
             events.publish("ready", GroupRuntime.fields("group", config.master()));
             ready.countDown();
             sdNotify.ready("serving " + config.master() + " over " + String.join(", ", config.links()));
+            realtime.lockMemory(); // when configured (realtime.lock-memory); a warning if refused
+            realtime.promoteCurrentThread("conductor"); // this thread decides and sends the first announcement
             conductor.run(new Conductor.Timers() {
                 @Override
                 public long nextDeadlineNanos() {
@@ -222,6 +227,7 @@ public final class Agent {
             liveUpdate.sizeNewMaster(master);
         }
         runtime = new GroupRuntime(config, System::nanoTime, events);
+        runtime.setRealtime(realtime);
         try {
             runtime.open(master);
         } catch (NativeException e) {
@@ -258,6 +264,7 @@ public final class Agent {
      */
     private void startUpTakeover() throws CommandFailure {
         runtime = new GroupRuntime(config, System::nanoTime, events);
+        runtime.setRealtime(realtime);
         undo.push(runtime);
         startAnnouncer(); // pcap handles are opened before the freeze: they are not handed over
         liveUpdate.prepare(successor, runtime, masterAddresses);
@@ -312,7 +319,7 @@ public final class Agent {
 
     private void startAnnouncer() throws CommandFailure {
         try {
-            PcapAnnouncements announcements = PcapAnnouncements.start(config);
+            PcapAnnouncements announcements = PcapAnnouncements.start(config, realtime.threadStart("announce"));
             pcapAnnouncements = announcements;
             runtime.setAnnouncements(announcements); // addAddresses() hands it the addresses
         } catch (IOException e) {
@@ -513,6 +520,7 @@ public final class Agent {
         doc.put("version", Main.version());
         doc.put("groups", List.of(runtime.status(masterAddresses)));
         doc.put("liveUpdate", liveUpdate.status());
+        doc.put("realtime", realtime.status());
         return doc;
     }
 }

@@ -47,12 +47,20 @@ public final class GroupRuntime implements AutoCloseable {
     private Master master;
     private DataPath dataPath;
     private Announcements announcements = Announcements.NONE;
+    private RealtimeThreads realtime = RealtimeThreads.OFF;
     private long failovers;
     private java.time.Instant lastFailoverTime;
     /** Migration watch: when the active link lost carrier (0 = not lost), and which link it was. */
     private long carrierLostAtNanos;
     private int carrierLostIfindex;
     private long eventsAtLoss;
+    /** The carrier change being applied: when the link monitor read it and this thread took it (-1: none). */
+    private long pathReceivedNanos = -1;
+    private long pathPostedNanos;
+    private long pathTakenNanos;
+    private String pathSource;
+    /** Logs and publishes the carrier change being applied; run after the first frame, or when it is applied. */
+    private Runnable carrierReport;
     /** Live update: timers paused and ports unread while handing over (predecessor) or before COMMIT (successor). */
     private boolean frozen;
     /** Live update: a successor before COMMIT leaves the shared TAP's carrier alone. */
@@ -84,6 +92,15 @@ public final class GroupRuntime implements AutoCloseable {
         this.dataPath = new DataPath(master.tap(), master.mac(), master.tap().hasVnetHeader(),
                 config.links().size());
         dataPath.start();
+    }
+
+    /** How the threads on the failover path are scheduled (the link monitor's asks it when it starts). */
+    public void setRealtime(RealtimeThreads realtime) {
+        this.realtime = realtime;
+    }
+
+    public RealtimeThreads realtime() {
+        return realtime;
     }
 
     /** Plugs in what turns "announce" requests into frames (the announce package). */
@@ -133,6 +150,33 @@ public final class GroupRuntime implements AutoCloseable {
     private boolean primaryByMac(byte[] permanentMac) {
         return config.primaryMac() != null && permanentMac != null
                 && java.util.Arrays.equals(config.primaryMac(), permanentMac);
+    }
+
+    /**
+     * The next {@link #linkObserved} applies a carrier change that the link monitor read at {@code receivedNanos}
+     * (from {@code source}) and posted at {@code postedNanos}, and this thread took at {@code takenNanos}: a failover it causes logs its timing
+     * ({@code event=failover-path}). {@code report} logs and publishes the change: it runs once a failover
+     * it causes has sent its first frame (the wire first), else in {@link #carrierChangeApplied}, which ends it.
+     */
+    void carrierChangeTaken(long receivedNanos, long postedNanos, long takenNanos, String source, Runnable report) {
+        pathReceivedNanos = receivedNanos;
+        pathPostedNanos = postedNanos;
+        pathTakenNanos = takenNanos;
+        pathSource = source;
+        carrierReport = report;
+    }
+
+    void carrierChangeApplied() {
+        pathReceivedNanos = -1;
+        reportCarrierChange();
+    }
+
+    private void reportCarrierChange() {
+        Runnable report = carrierReport;
+        carrierReport = null;
+        if (report != null) {
+            report.run();
+        }
     }
 
     /** A link exists with this state: register it, or update it if known. */
@@ -302,7 +346,12 @@ public final class GroupRuntime implements AutoCloseable {
     }
 
     private Optional<LinkSnapshot> snapshot(int ifindex) {
-        return group.links().stream().filter(l -> l.ifindex() == ifindex).findFirst();
+        for (LinkSnapshot link : group.links()) { // a loop, not a stream: this runs on the failover path
+            if (link.ifindex() == ifindex) {
+                return Optional.of(link);
+            }
+        }
+        return Optional.empty();
     }
 
     private void apply(Optional<FailoverEvent> maybe) {
@@ -314,7 +363,7 @@ public final class GroupRuntime implements AutoCloseable {
         int slot = 0;
         if (e.newActive() != null) {
             Optional<LinkSnapshot> link = snapshot(e.newActive().ifindex());
-            slot = link.map(l -> l.rank() + 1).orElse(0);
+            slot = link.isPresent() ? link.get().rank() + 1 : 0; // no lambda: its first use costs ~1 ms
         }
         if (slot != 0) {
             syncCarrier(); // carrier on (applied by the kernel) before frames flow: see Master.setCarrier
@@ -324,27 +373,55 @@ public final class GroupRuntime implements AutoCloseable {
             syncCarrier();
         }
         failovers++;
-        lastFailoverTime = java.time.Instant.now();
-        events.publish("active-changed", fields("group", name(),
-                "from", e.oldActive() == null ? null : e.oldActive().name(),
-                "to", e.newActive() == null ? null : e.newActive().name(),
-                "reason", e.reason().wireName(),
-                "trigger", e.trigger() == null ? null : e.trigger().name()));
-        if (e.announce()) { // before the log line: the wire first (the metrics read the frame count on the event)
+        long announceNanos = 0;
+        long firstFrameNanos = -1;
+        if (e.announce()) { // the wire first: the events and log lines after (they carry the times)
             String reason = e.reason().wireName();
             if (e.oldActive() == null && migrationReturn(e.newActive().ifindex())) {
                 // Every link went down and the old active one returned within the window: a migration.
                 reason = "migration";
                 carrierLostAtNanos = 0;
             }
-            announcements.announce(e.newActive().name(), e.newActive().ifindex(), reason);
+            announceNanos = nanoTime.getAsLong();
+            firstFrameNanos = announcements.announce(e.newActive().name(), e.newActive().ifindex(), reason);
             watchForProof(e.newActive());
         }
+        lastFailoverTime = java.time.Instant.now();
+        reportCarrierChange(); // the carrier event that caused this one comes first
+        events.publish("active-changed", fields("group", name(),
+                "from", e.oldActive() == null ? null : e.oldActive().name(),
+                "to", e.newActive() == null ? null : e.newActive().name(),
+                "reason", e.reason().wireName(),
+                "trigger", e.trigger() == null ? null : e.trigger().name(),
+                "monotonicNanos", e.timestampNanos(),
+                "firstFrameNanos", firstFrameNanos >= 0 ? firstFrameNanos : null));
         long latencyMicros = (nanoTime.getAsLong() - e.timestampNanos()) / 1000;
         LOG.info("event=active-changed group={} from={} to={} reason={} trigger={} decision_us={}", name(),
                 e.oldActive() == null ? "none" : e.oldActive().name(),
                 e.newActive() == null ? "none" : e.newActive().name(), e.reason().wireName(),
                 e.trigger() == null ? "none" : e.trigger().name(), latencyMicros);
+        if (e.announce() && pathReceivedNanos >= 0) {
+            logPath(e, announceNanos, firstFrameNanos);
+        }
+    }
+
+    /**
+     * One line per failover caused by a carrier change, with the time each stage of the path took (ns): the
+     * monitor read the change (received, on the wall clock, to line it up with a capture), decoded and posted
+     * it (parse), this thread took it (queue), the policy decided (decide), the master's carrier and the data
+     * path were switched (switch), the first frame went to the link (send; "-" when the announcer's thread
+     * sent it). Logged after everything else, off the path.
+     */
+    private void logPath(FailoverEvent e, long announceNanos, long firstFrameNanos) {
+        java.time.Instant wall = java.time.Instant.now();
+        long wallOffset = wall.getEpochSecond() * 1_000_000_000L + wall.getNano() - nanoTime.getAsLong();
+        boolean inline = firstFrameNanos >= 0;
+        LOG.info("event=failover-path group={} to={} source={} received_epoch_ns={} parse_ns={} queue_ns={} "
+                + "decide_ns={} switch_ns={} send_ns={} total_ns={}", name(), e.newActive().name(), pathSource,
+                pathReceivedNanos + wallOffset, pathPostedNanos - pathReceivedNanos, pathTakenNanos - pathPostedNanos,
+                e.timestampNanos() - pathTakenNanos, announceNanos - e.timestampNanos(),
+                inline ? Long.toString(firstFrameNanos - announceNanos) : "-",
+                inline ? Long.toString(firstFrameNanos - pathReceivedNanos) : "-");
     }
 
     private void syncCarrier() {
@@ -544,8 +621,9 @@ public final class GroupRuntime implements AutoCloseable {
     public interface Announcements extends AutoCloseable {
         Announcements NONE = new Announcements() {
             @Override
-            public void announce(String ifname, int ifindex, String reason) {
+            public long announce(String ifname, int ifindex, String reason) {
                 LOG.info("event=announce-skipped link={} reason={} why=\"no announcer configured\"", ifname, reason);
+                return -1;
             }
 
             @Override
@@ -566,8 +644,11 @@ public final class GroupRuntime implements AutoCloseable {
         default void reconfigure(GroupConfig config) {
         }
 
-        /** Sends a burst on {@code ifname} (now active) for {@code reason}. */
-        void announce(String ifname, int ifindex, String reason);
+        /**
+         * Sends a burst on {@code ifname} (now active) for {@code reason}. Returns when (System.nanoTime) its
+         * first frame was handed to the link on the calling thread, or -1 when that happens later on another.
+         */
+        long announce(String ifname, int ifindex, String reason);
 
         /** The addresses to announce from now on. */
         void updateAddresses(List<Cidr> addresses);

@@ -22,6 +22,8 @@ import dev.tapover.netlink.LinkMonitor;
 final class LinkWatch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LinkWatch.class);
 
+    private static final Runnable NO_REPORT = () -> { };
+
     private final GroupConfig config;
     private final GroupRuntime runtime;
     private final EventLog events;
@@ -56,13 +58,17 @@ final class LinkWatch implements AutoCloseable {
         try {
             watch.masterIfindex = runtime.master().tap().ifindex();
             LinkMonitor.Options options = LinkMonitor.Options.defaults()
-                    .withCarrierPollInterval(config.carrierPoll());
+                    .withCarrierPollInterval(config.carrierPoll())
+                    .withThreadStart(runtime.realtime().threadStart("link-monitor"));
             // Test hook: a tiny receive buffer forces netlink overruns (ENOBUFS) under an event flood.
             int receiveBuffer = Integer.getInteger("tapover.netlink.receiveBuffer", 0);
             if (receiveBuffer > 0) {
                 options = options.withReceiveBufferSize(receiveBuffer);
             }
-            watch.monitor = LinkMonitor.open(event -> conductor.post(() -> watch.onEvent(event)), options);
+            watch.monitor = LinkMonitor.open(event -> {
+                long posted = System.nanoTime(); // for the failover-path timing: the monitor is done with it
+                conductor.post(() -> watch.onEvent(event, posted));
+            }, options);
             for (String name : config.links()) {
                 watch.monitor.watch(name);
             }
@@ -71,6 +77,7 @@ final class LinkWatch implements AutoCloseable {
                 watch.observe(link);
             }
             startPolicy.run();
+            FailoverWarmup.run(config, watch, masterAddresses); // before the monitor thread: nothing races it
             watch.monitor.start();
             return watch;
         } catch (IOException e) {
@@ -90,7 +97,7 @@ final class LinkWatch implements AutoCloseable {
         List<LinkEvent> events = new java.util.ArrayList<>(held);
         held.clear();
         if (replay) {
-            events.forEach(this::onEvent);
+            events.forEach(e -> onEvent(e, System.nanoTime()));
         }
     }
 
@@ -113,7 +120,8 @@ final class LinkWatch implements AutoCloseable {
     }
 
     /** Runs on the conductor thread. */
-    private void onEvent(LinkEvent event) {
+    private void onEvent(LinkEvent event, long posted) {
+        long taken = System.nanoTime();
         if (holding) {
             held.add(event);
             return;
@@ -135,19 +143,7 @@ final class LinkWatch implements AutoCloseable {
                 observe(link);
             }
         } else if (event instanceof LinkEvent.CarrierChanged || event instanceof LinkEvent.AdminChanged) {
-            LinkInfo link = monitor.links().get(event.ifindex());
-            if (link != null) {
-                if (event instanceof LinkEvent.CarrierChanged carrier) {
-                    link = link.withCarrier(carrier.up());
-                    if (runtime.policy().isRegistered(event.ifindex())) {
-                        LOG.info("event=carrier group={} link={} carrier={} source={}", runtime.name(), event.name(),
-                                carrier.up() ? "up" : "down", event.source().name().toLowerCase());
-                        events.publish("carrier", GroupRuntime.fields("group", runtime.name(), "link", event.name(),
-                                "carrier", carrier.up(), "source", event.source().name().toLowerCase()));
-                    }
-                }
-                observe(link);
-            }
+            linkStateChanged(event, posted, taken, true);
         } else if (event instanceof LinkEvent.AddressAdded added && added.ifindex() == masterIfindex) {
             Cidr cidr = new Cidr(added.address().address(), added.address().prefixLength());
             if (!masterAddresses.contains(cidr)) {
@@ -160,6 +156,61 @@ final class LinkWatch implements AutoCloseable {
         } else if (event instanceof LinkEvent.NotifyPeersRequested notify && notify.ifindex() == masterIfindex) {
             runtime.notifyPeers("kernel-notify-peers");
         }
+    }
+
+    /**
+     * A carrier or admin change of a link: the policy applies it (a failover sends its first frame on this
+     * thread). With {@code report}, a carrier change of a group link is logged and published once that is done.
+     */
+    private void linkStateChanged(LinkEvent event, long posted, long taken, boolean report) {
+        LinkInfo link = monitor.links().get(event.ifindex());
+        if (link == null) {
+            return;
+        }
+        if (event instanceof LinkEvent.CarrierChanged carrier) {
+            link = link.withCarrier(carrier.up());
+            String source = event.source().name().toLowerCase();
+            Runnable reporter = NO_REPORT;
+            if (runtime.policy().isRegistered(event.ifindex())) {
+                // Logged and published once the failover it causes has sent its first frame (the runtime
+                // runs it then, still before its own active-changed event). Made in the warm-up too, which
+                // does not run it: the first use of a lambda costs ~1 ms (its class is spun then).
+                reporter = () -> {
+                    LOG.info("event=carrier group={} link={} carrier={} source={}", runtime.name(), event.name(),
+                            carrier.up() ? "up" : "down", source);
+                    events.publish("carrier", GroupRuntime.fields("group", runtime.name(), "link", event.name(),
+                            "carrier", carrier.up(), "source", source, "monotonicNanos", taken));
+                };
+            }
+            runtime.carrierChangeTaken(event.nanos(), posted, taken, source, report ? reporter : NO_REPORT);
+        }
+        try {
+            observe(link);
+        } finally {
+            runtime.carrierChangeApplied();
+        }
+    }
+
+    /**
+     * Start-up warm-up, before the monitor thread runs: hands each group link's current carrier to the policy
+     * {@code rounds} times, as if the monitor had reported it. Nothing changes (the state is the one just
+     * registered), nothing is logged or published, but the code a carrier change runs on this thread is
+     * compiled before the first real one. Returns how many were applied.
+     */
+    int warmUp(int rounds) {
+        int applied = 0;
+        java.util.Collection<LinkInfo> links = monitor.links().values();
+        for (int i = 0; i < rounds; i++) {
+            for (LinkInfo link : links) {
+                if (link.ifindex() != masterIfindex && runtime.policy().isRegistered(link.ifindex())) {
+                    long now = System.nanoTime();
+                    linkStateChanged(new LinkEvent.CarrierChanged(now, LinkEvent.Source.NETLINK, link.ifindex(),
+                            link.name(), link.carrier()), now, now, false);
+                    applied++;
+                }
+            }
+        }
+        return applied;
     }
 
     long overruns() {

@@ -30,8 +30,10 @@ public final class PcapAnnouncements implements GroupRuntime.Announcements {
         this.group = group;
     }
 
-    static PcapAnnouncements start(GroupConfig config) throws IOException {
-        Announcer announcer = PcapAnnouncer.start(settings(config.announce()), config.mac(), config.pcap());
+    /** @param threadStart run first on the announcer's thread (real-time scheduling) */
+    static PcapAnnouncements start(GroupConfig config, Runnable threadStart) throws IOException {
+        Announcer announcer = PcapAnnouncer.start(settings(config.announce()), config.mac(), config.pcap(),
+                threadStart);
         announcer.prepareLinks(config.links());
         announcer.updateVlans(vlans(config));
         return new PcapAnnouncements(announcer, config.master());
@@ -90,8 +92,8 @@ public final class PcapAnnouncements implements GroupRuntime.Announcements {
     }
 
     @Override
-    public void announce(String ifname, int ifindex, String reason) {
-        announcer.announceOn(ifname, ifindex, triggerFor(reason));
+    public long announce(String ifname, int ifindex, String reason) {
+        return announcer.announceOn(ifname, ifindex, triggerFor(reason));
     }
 
     @Override

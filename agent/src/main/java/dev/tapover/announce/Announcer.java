@@ -88,10 +88,14 @@ public final class Announcer implements AutoCloseable {
     private AnnouncementFrames frames;
     private final Map<String, OpenLink> links = new HashMap<>();
     private long burstSeen;
+    /** Inline first rounds: when the first frame went to the link (just before its send call), -1 before. */
+    private long firstFrameNanos = -1;
     private boolean warnedSendThisBurst;
     private boolean warnedBudgetThisBurst;
 
     private volatile boolean running;
+    /** False for a warm-up announcer: no log line per burst. */
+    private boolean logBursts = true;
     private volatile Thread worker;
     private volatile ProofListener proofListener;
 
@@ -155,6 +159,50 @@ public final class Announcer implements AutoCloseable {
         this(config, masterMac, opener, recorder, System::nanoTime, Clock.systemUTC());
     }
 
+    /**
+     * Runs the code of a failover's first round {@code rounds} times on a private announcer whose links
+     * discard every frame, so the JIT has compiled it before the first real failover (which would otherwise
+     * run it interpreted, ~10x slower). Same settings and addresses as the real one; nothing reaches a link,
+     * a log or a counter of the real announcer. Returns the frames "sent" (to check it ran).
+     */
+    public static long warmUp(AnnouncementConfig config, byte[] masterMac, List<InetAddress> addresses, int rounds) {
+        LinkOpener discard = new LinkOpener() {
+            @Override
+            public int ifindex(String ifname) {
+                return ifname.equals("warm-a") ? 1 : 2;
+            }
+
+            @Override
+            public LinkSender open(String ifname) {
+                return new LinkSender() {
+                    @Override
+                    public void send(byte[] frame) {
+                        if (frame.length < 14) {
+                            throw new IllegalStateException("not a frame");
+                        }
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+        // No budget: every round is sent, as on a real failover; spacing 0 is not needed, each trigger restarts.
+        Announcer a = new Announcer(config.toBuilder().budgetPerSecond(0).build(), masterMac, discard, null);
+        a.logBursts = false;
+        a.prepareLinks(List.of("warm-a", "warm-b"));
+        a.updateAddresses(addresses);
+        a.doWork(); // builds the frames and opens both links
+        for (int i = 0; i < rounds; i++) {
+            a.announceOn((i & 1) == 0 ? "warm-a" : "warm-b", (i & 1) == 0 ? 1 : 2,
+                    (i & 1) == 0 ? Reason.FAILOVER : Reason.FAILBACK);
+        }
+        long sent = a.counters().sentTotal();
+        a.close();
+        return sent;
+    }
+
     // ---- called from any thread ---------------------------------------------------------------------
 
     /**
@@ -171,15 +219,21 @@ public final class Announcer implements AutoCloseable {
      * What a failover does, in one step with one wake-up: {@code ifname} (now with {@code ifindex}, as the
      * link monitor reported it) becomes the active link and a burst for {@code reason} starts on it, its
      * first round sent here when ready (see {@link #trigger}).
+     *
+     * @return when (nanoClock) the first frame was handed to the link on this thread, or -1 when the worker
+     *         sends the first round (not ready, or busy); for the failover-path timing
      */
-    public void announceOn(String ifname, int ifindex, Reason reason) {
+    public long announceOn(String ifname, int ifindex, Reason reason) {
         Objects.requireNonNull(ifname, "ifname");
         Objects.requireNonNull(reason, "reason");
-        triggerOn(ifname, ifindex, reason);
+        return triggerOn(ifname, ifindex, reason);
     }
 
-    /** @param newActive null to keep the active link; @param ifindex its reported ifindex, -1 if unknown */
-    private void triggerOn(String newActive, int ifindex, Reason reason) {
+    /**
+     * @param newActive null to keep the active link; @param ifindex its reported ifindex, -1 if unknown
+     * @return when the first frame was handed to the link here, or -1
+     */
+    private long triggerOn(String newActive, int ifindex, Reason reason) {
         long now = nanoClock.getAsLong();
         long version;
         String active;
@@ -195,12 +249,15 @@ public final class Announcer implements AutoCloseable {
             version = inputVersion;
             active = activeLink;
         }
+        long firstFrame = -1;
         if (active != null && io.tryLock()) {
             try {
                 OpenLink link = links.get(active);
                 if (builtVersion == version && link != null && link.sender != null && !link.stale
                         && (ifindex >= 0 ? ifindex : opener.ifindex(active)) == link.ifindex) {
+                    firstFrameNanos = -1;
                     sendDueRounds(nanoClock.getAsLong(), link.ifindex);
+                    firstFrame = firstFrameNanos;
                 }
             } catch (RuntimeException e) {
                 LOG.warn("announce first round failed error=\"{}\" (the worker retries)", e.toString());
@@ -209,6 +266,7 @@ public final class Announcer implements AutoCloseable {
             }
         }
         wake();
+        return firstFrame;
     }
 
     /** The link frames go out on from now on (the active lower link); null stops sending. */
@@ -338,12 +396,24 @@ public final class Announcer implements AutoCloseable {
     // ---- the worker ----------------------------------------------------------------------------------
 
     /** Starts the worker thread (daemon, "tapover-announce"). */
-    public synchronized void start() {
+    public void start() {
+        start(() -> { });
+    }
+
+    /** As {@link #start()}, running {@code threadStart} first on the worker (e.g. real-time scheduling). */
+    public synchronized void start(Runnable threadStart) {
         if (worker != null) {
             throw new IllegalStateException("announcer already started");
         }
         running = true;
-        Thread thread = new Thread(this::runLoop, "tapover-announce");
+        Thread thread = new Thread(() -> {
+            try {
+                threadStart.run();
+            } catch (RuntimeException e) {
+                LOG.warn("announce worker thread-start action failed: {}", e.toString());
+            }
+            runLoop();
+        }, "tapover-announce");
         thread.setDaemon(true);
         worker = thread;
         thread.start();
@@ -501,7 +571,7 @@ public final class Announcer implements AutoCloseable {
                 sendRound(round, active, burst, now);
                 work++;
             }
-            if (started != null) {
+            if (started != null && logBursts) {
                 logBurst(started, active, startedIndex, burst); // after the sends: the wire comes first
             }
         } finally {
@@ -648,6 +718,9 @@ public final class Announcer implements AutoCloseable {
         } else {
             for (; done < toSend.size(); done++) {
                 try {
+                    if (done == 0 && firstFrameNanos < 0) {
+                        firstFrameNanos = nanoClock.getAsLong();
+                    }
                     link.sender.send(toSend.get(done).bytes());
                 } catch (IOException | RuntimeException e) {
                     error = e.getMessage();

@@ -28,6 +28,12 @@ public final class PcapAnnouncer {
      * @throws IOException when the pcap file cannot be created
      */
     public static Announcer start(AnnouncementConfig config, byte[] masterMac, Path pcapFile) throws IOException {
+        return start(config, masterMac, pcapFile, () -> { });
+    }
+
+    /** As above; {@code threadStart} runs first on the worker thread (e.g. real-time scheduling). */
+    public static Announcer start(AnnouncementConfig config, byte[] masterMac, Path pcapFile, Runnable threadStart)
+            throws IOException {
         FrameRecorder recorder = pcapFile == null ? null : PcapFileRecorder.create(pcapFile);
         Announcer announcer;
         try {
@@ -38,7 +44,7 @@ public final class PcapAnnouncer {
             }
             throw e;
         }
-        announcer.start();
+        announcer.start(threadStart);
         return announcer;
     }
 }

@@ -155,6 +155,17 @@ public final class RunCommand implements Callable<Integer> {
             description = "Log level of tapover's own messages: error, warn, info, debug or trace (default: info).")
     String logLevel;
 
+    @Option(names = "--realtime-priority", paramLabel = "N",
+            description = "SCHED_RR priority (1-99) of the threads on the failover path: link monitor, decision thread, "
+                    + "announcer; 0 keeps the normal scheduler (default: 10; without CAP_SYS_NICE a warning and normal "
+                    + "scheduling).")
+    Integer realtimePriority;
+
+    @Option(names = "--lock-memory",
+            description = "Lock the agent's memory into RAM (mlockall) so no page of the failover path is paged out "
+                    + "(default: off; without CAP_IPC_LOCK a warning).")
+    Boolean lockMemory;
+
     @Option(names = "--check", description = "Validate the settings (file and flags) and exit without touching the network.")
     boolean check;
 
@@ -331,6 +342,8 @@ public final class RunCommand implements Callable<Integer> {
         flag(flags, "control.group", controlGroup, "--control-group");
         flag(flags, "metrics.listen", metrics, "--metrics");
         flag(flags, "log.level", logLevel, "--log-level");
+        flag(flags, "realtime.priority", realtimePriority, "--realtime-priority");
+        flag(flags, "realtime.lock-memory", lockMemory, "--lock-memory");
         return ConfigSource.of(config == null ? null : config.toAbsolutePath(), flags);
     }
 

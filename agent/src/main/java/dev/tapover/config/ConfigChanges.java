@@ -10,7 +10,7 @@ import java.util.Objects;
  * The reload rules (docs/configuration.md). Live: the policy (failback, delays), the announcement settings, the
  * migration window, {@code links.allow-missing} (only read at start) and the log level. Not live, each with its
  * reason: the master, its MAC and addresses, the links, the carrier poll, the vnet header, the pcap file, the
- * control socket and the metrics endpoint. A reload with any refused change applies nothing.
+ * control socket, the metrics endpoint and the real-time settings. A reload with any refused change applies nothing.
  *
  * @param live    key paths that change and can be applied, e.g. {@code groups[0].policy.failback}
  * @param refused the changes that cannot be applied, each with why
@@ -42,6 +42,10 @@ public record ConfigChanges(List<String> live, List<Refusal> refused) {
                 "the control socket's owner and mode are set at start");
         notLive(refused, "metrics.listen", running.metrics(), next.metrics(),
                 "the metrics endpoint is bound at start");
+        notLive(refused, "realtime.priority", running.realtime().priority(), next.realtime().priority(),
+                "the threads' scheduling is set when they start");
+        notLive(refused, "realtime.lock-memory", running.realtime().lockMemory(), next.realtime().lockMemory(),
+                "memory is locked at start");
         isLive(live, "log.level", running.logLevel(), next.logLevel());
         return new ConfigChanges(live, refused);
     }

@@ -28,10 +28,11 @@ import dev.tapover.datapath.Master;
  * is allowed, in one sentence.
  */
 final class ConfigReader {
-    static final List<String> TOP = List.of("groups", "control", "metrics", "log");
+    static final List<String> TOP = List.of("groups", "control", "metrics", "log", "realtime");
     static final List<String> CONTROL = List.of("socket", "group");
     static final List<String> METRICS = List.of("listen");
     static final List<String> LOG = List.of("level");
+    static final List<String> REALTIME = List.of("priority", "lock-memory");
     static final List<String> GROUP = List.of("master", "mac", "addresses", "links", "policy", "announce",
             "vnet-header", "pcap");
     static final List<String> LINKS = List.of("primary", "standby", "primary-mac", "allow-missing", "carrier-poll");
@@ -62,6 +63,7 @@ final class ConfigReader {
         ObjectNode control = optionalObject(top, "", "control", CONTROL);
         ObjectNode metrics = optionalObject(top, "", "metrics", METRICS);
         ObjectNode log = optionalObject(top, "", "log", LOG);
+        ObjectNode realtime = optionalObject(top, "", "realtime", REALTIME);
 
         JsonNode groupsNode = top.get("groups");
         if (groupsNode == null || groupsNode.isNull()) {
@@ -92,7 +94,10 @@ final class ConfigReader {
             throw error("groups", "has " + groups.size() + " entries, but this version runs one group per agent",
                     "put each group in a file of its own and run one agent per file (tapover@fo0, tapover@fo1, ...)");
         }
-        return new AgentConfig(groups, socket, gid, listen, logLevel, file);
+        AgentConfig.Realtime rt = new AgentConfig.Realtime(
+                integer(realtime, "realtime", "priority", AgentConfig.Realtime.DEFAULT_PRIORITY, 0, 99),
+                bool(realtime, "realtime", "lock-memory", false));
+        return new AgentConfig(groups, socket, gid, listen, logLevel, file, rt);
     }
 
     // ---- groups --------------------------------------------------------------------------------------------

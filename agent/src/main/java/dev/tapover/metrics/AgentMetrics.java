@@ -79,6 +79,11 @@ public final class AgentMetrics implements AutoCloseable {
         return registry;
     }
 
+    /** An event's System.nanoTime field, or -1 when it has none (then the time the event is seen counts). */
+    private static long nanos(Object value) {
+        return value instanceof Number n ? n.longValue() : -1;
+    }
+
     /** Feeds one agent event (a map with at least type); listeners must not block, and this does not. */
     public void onEvent(Map<String, Object> event) {
         String type = String.valueOf(event.get("type"));
@@ -87,7 +92,7 @@ public final class AgentMetrics implements AutoCloseable {
             case "carrier" -> {
                 String link = text(event.get("link"));
                 carrierChanges.labelValues(group, link).inc();
-                latencyWatch.carrierChanged(group, link);
+                latencyWatch.carrierChanged(group, link, nanos(event.get("monotonicNanos")));
             }
             case "active-changed" -> {
                 String reason = text(event.get("reason"));
@@ -95,7 +100,8 @@ public final class AgentMetrics implements AutoCloseable {
                 Object to = event.get("to");
                 Object trigger = event.get("trigger");
                 latencyWatch.activeChanged(group, to == null ? null : to.toString(), reason,
-                        trigger == null ? null : trigger.toString());
+                        trigger == null ? null : trigger.toString(), nanos(event.get("monotonicNanos")),
+                        nanos(event.get("firstFrameNanos")));
             }
             default -> {
             }

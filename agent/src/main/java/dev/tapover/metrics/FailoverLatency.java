@@ -16,9 +16,12 @@ import java.util.function.ToLongFunction;
  *        |________________________________ detect_to_announcement _____________________________|
  * </pre>
  * Detection is when the agent handled the trigger link's carrier change (a {@code carrier} event); the switch is
- * the {@code active-changed} event (the data path already moved); the first frame is when the group's count of
- * announcement frames sent first grows after the switch, which {@link #poll} finds (the announcer counts a frame
- * once it is on the wire). A switch without a carrier event before it (a manual switch) has no detection stage.
+ * the {@code active-changed} event (the data path already moved); both events carry those times
+ * ({@code monotonicNanos}), since the agent publishes them after the first frame; without one the time the event
+ * is seen counts. The first frame: the {@code active-changed} event's {@code firstFrameNanos} when the decision
+ * thread sent it itself, else when the group's count of announcement frames sent first grows after the switch,
+ * which {@link #poll} finds (the announcer counts a frame once it is on the wire). A switch without a carrier
+ * event before it (a manual switch) has no detection stage.
  *
  * <p>Thread-safe: events come from the agent's conductor thread, {@link #poll} from the metrics thread.
  */
@@ -54,12 +57,26 @@ final class FailoverLatency {
 
     /** The agent handled a carrier change of {@code link}. */
     synchronized void carrierChanged(String group, String link) {
-        detections.put(group + "\0" + link, nanoTime.getAsLong());
+        carrierChanged(group, link, -1);
+    }
+
+    /** As above, handled at {@code atNanos} (-1: now). */
+    synchronized void carrierChanged(String group, String link, long atNanos) {
+        detections.put(group + "\0" + link, atNanos >= 0 ? atNanos : nanoTime.getAsLong());
     }
 
     /** The active link changed to {@code to} (null: none) for {@code reason}, caused by {@code trigger}. */
     void activeChanged(String group, String to, String reason, String trigger) {
-        long now = nanoTime.getAsLong();
+        activeChanged(group, to, reason, trigger, -1, -1);
+    }
+
+    /**
+     * As above, switched at {@code switchNanos} (-1: now), the first frame sent at {@code firstFrameNanos}
+     * (-1: not yet, watch the frame count).
+     */
+    void activeChanged(String group, String to, String reason, String trigger, long switchNanos,
+                       long firstFrameNanos) {
+        long now = switchNanos >= 0 ? switchNanos : nanoTime.getAsLong();
         long detect = -1;
         synchronized (this) {
             Long seen = trigger == null ? null : detections.remove(group + "\0" + trigger);
@@ -73,7 +90,15 @@ final class FailoverLatency {
         if (to == null) {
             return;
         }
-        // Read before the runtime triggers the burst: the event is published before the announcement request.
+        if (firstFrameNanos >= 0) {
+            sink.observe(group, reason, "switch_to_announcement", seconds(firstFrameNanos - now));
+            if (detect >= 0) {
+                sink.observe(group, reason, "detect_to_announcement", seconds(firstFrameNanos - detect));
+            }
+            return;
+        }
+        // The announcer's own thread sends the first round (the decision thread could not): count from here. Should
+        // it already have gone out, the next round is what gets timed (an overestimate, never an underestimate).
         long before = framesSent.applyAsLong(group);
         if (before < 0) {
             return;

@@ -46,31 +46,38 @@ public final class LinkMonitor implements AutoCloseable {
      *                            (a tiny value forces overruns in tests)
      * @param requestTimeout      bound on each dump
      * @param nanoTime            the clock for event timestamps and poll scheduling
+     * @param threadStart         run first on the thread {@link #start()} creates
      */
     public record Options(Duration carrierPollInterval, int receiveBufferSize, Duration requestTimeout,
-            LongSupplier nanoTime) {
+            LongSupplier nanoTime, Runnable threadStart) {
 
-        /** 10 ms carrier poll, 1 MiB receive buffer, 2 s dump timeout, System.nanoTime. */
+        /** 10 ms carrier poll, 1 MiB receive buffer, 2 s dump timeout, System.nanoTime, nothing at thread start. */
         public static Options defaults() {
-            return new Options(Duration.ofMillis(10), 1 << 20, Duration.ofSeconds(2), System::nanoTime);
+            return new Options(Duration.ofMillis(10), 1 << 20, Duration.ofSeconds(2), System::nanoTime, () -> { });
         }
 
         public Options withCarrierPollInterval(Duration interval) {
-            return new Options(interval, receiveBufferSize, requestTimeout, nanoTime);
+            return new Options(interval, receiveBufferSize, requestTimeout, nanoTime, threadStart);
         }
 
         public Options withReceiveBufferSize(int bytes) {
-            return new Options(carrierPollInterval, bytes, requestTimeout, nanoTime);
+            return new Options(carrierPollInterval, bytes, requestTimeout, nanoTime, threadStart);
         }
 
         public Options withNanoTime(LongSupplier clock) {
-            return new Options(carrierPollInterval, receiveBufferSize, requestTimeout, clock);
+            return new Options(carrierPollInterval, receiveBufferSize, requestTimeout, clock, threadStart);
+        }
+
+        /** Run first on the monitor's own thread ({@link #start()}), e.g. to give it real-time scheduling. */
+        public Options withThreadStart(Runnable action) {
+            return new Options(carrierPollInterval, receiveBufferSize, requestTimeout, nanoTime, action);
         }
     }
 
     private final Consumer<LinkEvent> listener;
     private final LongSupplier nanoTime;
     private final long pollIntervalNanos;
+    private final Runnable threadStart;
     private final NetlinkSocket socket;
     private final RouteClient dumper;
     private final Poller poller;
@@ -94,6 +101,7 @@ public final class LinkMonitor implements AutoCloseable {
         this.listener = listener;
         this.nanoTime = options.nanoTime();
         this.pollIntervalNanos = options.carrierPollInterval().toNanos();
+        this.threadStart = options.threadStart();
         this.socket = socket;
         this.dumper = dumper;
         this.poller = poller;
@@ -154,6 +162,11 @@ public final class LinkMonitor implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            threadStart.run();
+        } catch (RuntimeException e) {
+            LOG.warn("link monitor thread-start action failed: {}", e.toString());
+        }
         int failures = 0;
         while (!closed) {
             try {

@@ -441,6 +441,27 @@ class AnnouncerTest {
     }
 
     @Test
+    void announceOnTellsWhenItsThreadHandedTheFirstFrameToTheLink() {
+        Announcer a = announcer();
+        a.doWork();
+        now[0] = 7 * S;
+        assertEquals(7 * S, a.announceOn("s", 6, Reason.FAILOVER), "sent here: the time just before the first send");
+        assertEquals(2, links.drain().size());
+        links.ifindex.put("p", 15);
+        assertEquals(-1, a.announceOn("p", 15, Reason.FAILBACK), "replugged: the worker sends, no time to report");
+        assertEquals(0, links.drain().size());
+    }
+
+    @Test
+    void warmUpRunsTheFirstRoundOnLinksThatDiscardEveryFrame() throws Exception {
+        AnnouncementConfig config = AnnouncementConfig.builder().budgetPerSecond(10).build();
+        List<InetAddress> addresses = List.of(InetAddress.getByName("192.0.2.1"), InetAddress.getByName("192.0.2.7"));
+        assertEquals(2 * 50, Announcer.warmUp(config, MAC, addresses, 50),
+                "one ARP per address per trigger, no budget in the way (the real one would have withheld most)");
+        assertEquals(0, links.drain().size(), "nothing reached this test's links");
+    }
+
+    @Test
     void aTriggerNeverWaitsForTheWorkersIo() throws Exception {
         java.util.concurrent.CountDownLatch opening = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);

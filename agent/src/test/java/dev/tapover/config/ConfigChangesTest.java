@@ -63,4 +63,12 @@ class ConfigChangesTest {
                 + "(addresses are added at start; `ip addr` on the master changes them live)"), message);
         assertTrue(message.endsWith("changed; undo those changes or restart the agent (nothing was applied)"), message);
     }
+
+    @Test
+    void realtimeSettingsAreSetAtStart() throws Exception {
+        ConfigChanges c = ConfigChanges.between(load(BASE), load(BASE + "realtime: {priority: 20, lock-memory: true}\n"));
+        assertEquals(List.of(), c.live());
+        assertEquals(List.of("realtime.priority", "realtime.lock-memory"),
+                c.refused().stream().map(ConfigChanges.Refusal::key).toList());
+    }
 }

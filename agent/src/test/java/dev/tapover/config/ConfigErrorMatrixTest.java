@@ -190,7 +190,7 @@ class ConfigErrorMatrixTest {
                         - master: fo0
                         """, "",
                         "FILE: the top level is a list; it must be a mapping with the keys groups, control, "
-                                + "metrics, log"),
+                                + "metrics, log, realtime"),
                 Arguments.of("YAML syntax error", """
                         groups:
                           - master: fo0

@@ -36,6 +36,9 @@ class ConfigSourceTest {
               listen: 127.0.0.1:9468
             log:
               level: debug
+            realtime:
+              priority: 20
+              lock-memory: false
             groups:
               - master: fo0
                 mac: 02:00:5e:00:53:01
@@ -64,6 +67,7 @@ class ConfigSourceTest {
             {"control": {"socket": "/run/tapover/fo0.sock", "group": "tapover"},
              "metrics": {"listen": "127.0.0.1:9468"},
              "log": {"level": "debug"},
+             "realtime": {"priority": 20, "lock-memory": false},
              "groups": [{"master": "fo0", "mac": "02:00:5e:00:53:01",
                          "addresses": ["192.0.2.1/24", "2001:db8::1/64"],
                          "links": {"primary": "eth1", "standby": ["eth2", "eth3"], "primary-mac": "52:54:00:12:34:56",
@@ -88,6 +92,7 @@ class ConfigSourceTest {
         assertEquals(OptionalInt.of(4242), c.controlGid());
         assertEquals(new InetSocketAddress("127.0.0.1", 9468), c.metrics());
         assertEquals("debug", c.logLevel());
+        assertEquals(new AgentConfig.Realtime(20, false), c.realtime());
         assertEquals(dir.resolve("fo0.yaml"), c.file());
         assertEquals("fo0", g.master());
         assertEquals("02:00:5e:00:53:01", Master.formatMac(g.mac()));
@@ -222,5 +227,39 @@ class ConfigSourceTest {
                 "groups: [{links: {primary: eth1}}]\n", new ConfigSource.Flag("groups[0].policy.up-delay", "x",
                         "--up-delay")));
         assertEquals("--up-delay", f.key());
+    }
+
+    @Test
+    void realtimeSchedulingIsOnAtPriorityTenUnlessConfigured() throws Exception {
+        AgentConfig d = load("d.yaml", "groups: [{links: {primary: eth1}}]\n");
+        assertEquals(new AgentConfig.Realtime(10, false), d.realtime());
+        AgentConfig f = load("f.yaml", "groups: [{links: {primary: eth1}}]\nrealtime: {priority: 0, lock-memory: true}\n");
+        assertEquals(new AgentConfig.Realtime(0, true), f.realtime());
+        AgentConfig flags = load("f.yaml", "groups: [{links: {primary: eth1}}]\nrealtime: {priority: 0}\n",
+                new ConfigSource.Flag("realtime.priority", 50, "--realtime-priority"),
+                new ConfigSource.Flag("realtime.lock-memory", true, "--lock-memory"));
+        assertEquals(new AgentConfig.Realtime(50, true), flags.realtime());
+        assertEquals(new AgentConfig.Realtime(99, false), RunCommand.load(RunCommand.sourceFrom("--primary", "eth1",
+                "--realtime-priority", "99")).realtime());
+        assertEquals(new AgentConfig.Realtime(10, true), RunCommand.load(RunCommand.sourceFrom("--primary", "eth1",
+                "--lock-memory")).realtime());
+    }
+
+    @Test
+    void aBadRealtimeSettingNamesItsKeyOrFlag() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> load("r.yaml",
+                "groups: [{links: {primary: eth1}}]\nrealtime: {priority: 100}\n"));
+        assertEquals("realtime.priority", e.key());
+        assertTrue(e.getMessage().contains("0 to 99"), e.getMessage());
+        ConfigException g = assertThrows(ConfigException.class, () -> load("r.yaml",
+                "groups: [{links: {primary: eth1}}]\nrealtime: {lock-memory: yes please}\n"));
+        assertEquals("realtime.lock-memory", g.key());
+        ConfigException h = assertThrows(ConfigException.class, () -> load("r.yaml",
+                "groups: [{links: {primary: eth1}}]\nrealtime: {prio: 5}\n"));
+        assertTrue(h.getMessage().contains("prio"), h.getMessage());
+        dev.tapover.cli.CommandFailure flag = assertThrows(dev.tapover.cli.CommandFailure.class,
+                () -> RunCommand.load(RunCommand.sourceFrom("--primary", "eth1", "--realtime-priority", "-1")));
+        assertEquals(78, flag.exitCode());
+        assertTrue(flag.getMessage().contains("--realtime-priority"), flag.getMessage());
     }
 }

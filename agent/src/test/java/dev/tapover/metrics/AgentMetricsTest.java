@@ -95,6 +95,27 @@ class AgentMetricsTest {
     }
 
     @Test
+    void eventsPublishedAfterTheFirstFrameCarryTheirOwnTimes() throws Exception {
+        AgentMetrics m = metrics();
+        long detected = now[0];
+        now[0] += 2_000_000; // the events are seen 2 ms later, after the first frame went out
+        m.onEvent(event("type", "carrier", "group", "fo0", "link", "eth1", "carrier", false,
+                "monotonicNanos", detected));
+        m.onEvent(event("type", "active-changed", "group", "fo0", "from", "eth1", "to", "eth2",
+                "reason", "carrier-lost", "trigger", "eth1", "monotonicNanos", detected + 200_000,
+                "firstFrameNanos", detected + 250_000));
+        assertEquals(0, m.latencyWatch().poll(), "the first frame is known: nothing to watch");
+        String page = page(m);
+        String labels = "group=\"fo0\",reason=\"carrier-lost\",stage=";
+        assertTrue(page.contains("tapover_failover_latency_seconds_sum{" + labels + "\"detect_to_switch\"} 2.0E-4"),
+                page);
+        assertTrue(page.contains("tapover_failover_latency_seconds_sum{" + labels + "\"switch_to_announcement\"} 5.0E-5"),
+                page);
+        assertTrue(page.contains("tapover_failover_latency_seconds_sum{" + labels + "\"detect_to_announcement\"} 2.5E-4"),
+                page);
+    }
+
+    @Test
     void aManualSwitchHasNoDetectionStageAndAnUnannouncedSwitchIsGivenUp() throws Exception {
         AgentMetrics m = metrics();
         m.onEvent(event("type", "active-changed", "group", "fo0", "from", "eth1", "to", "eth2", "reason", "manual",

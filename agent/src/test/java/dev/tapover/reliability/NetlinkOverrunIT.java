@@ -24,7 +24,8 @@ import dev.tapover.lab.Sh;
 
 /**
  * The agent runs with {@code -Dtapover.netlink.receiveBuffer=4096} (the monitor's test hook) and without the
- * sysfs carrier poll ({@code --carrier-poll 0}), so only netlink and its re-dump can tell it the truth. The
+ * sysfs carrier poll ({@code --carrier-poll 0}), so only netlink and its re-dump can tell it the truth, and under
+ * the normal scheduler ({@code --realtime-priority 0}), so the flood can outrun its monitor thread. The
  * flood (one {@code ip -batch}) toggles 16 unrelated veth pairs 100 times, and in the middle of it changes
  * what the agent cares about: the primary goes admin-down, the standby bounces, the master gets an address.
  */
@@ -103,7 +104,8 @@ class NetlinkOverrunIT {
         }
         Path socket = Files.createTempDirectory("tapover-overrun").resolve("fo0.sock");
         agent = AgentProcess.start(socket, "-Xmx256m -Dtapover.netlink.receiveBuffer=4096",
-                AgentProcess.labArgs(socket, "--carrier-poll", "0"));
+                // Normal scheduling: a real-time monitor thread (the default) can drain 4 KiB as fast as the flood fills it.
+                AgentProcess.labArgs(socket, "--carrier-poll", "0", "--realtime-priority", "0"));
         agent.awaitReady(Duration.ofSeconds(60));
         assertEquals("primary", agent.active());
 

@@ -4,6 +4,7 @@ package dev.tapover.natives;
 import java.nio.ByteBuffer;
 
 import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 import jnr.ffi.types.intptr_t;
@@ -99,6 +100,13 @@ public interface LibC {
     String strerror(int errnum);
 
     int geteuid();
+
+    /** {@code param} is struct sched_param (one int, sched_priority); pid 0 is the calling thread. */
+    int sched_setscheduler(int pid, int policy, @In int[] param);
+
+    int sched_getscheduler(int pid);
+
+    int mlockall(int flags);
 
     int getpid();
 }
