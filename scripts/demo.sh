@@ -28,7 +28,7 @@ master every ${INTERVAL}s:
   2. plugs it back (failback);
   3. upgrades the running agent in place (tapover upgrade): the handoff gap, pings sent and lost, the
      master's carrier_changes before and after, the old and the new agent's PID;
-then removes everything it created. About 40 s once built.
+then removes everything it created. About a minute once built.
 
 It checks what it shows and exits 70 when a promise is broken: a failover that loses more than 1 probe,
 a live update that loses any probe, changes the master's carrier or ifindex, or does not complete.
@@ -57,7 +57,6 @@ note() { printf '   %s\n' "$*"; }
 why() { printf '   \033[2m%s\033[0m\n' "$*"; }
 die() { local code=$1; shift; echo "demo.sh: $*" >&2; exit "$code"; }
 now() { date +%s.%N; }
-ms_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
 tapover() { "$ROOT/scripts/tapover" "$@"; }
 in_host() { ip netns exec "$HOST_NS" "$@"; }
 
@@ -153,7 +152,7 @@ fi
 [ -e /dev/net/tun ] || die $EX_UNAVAILABLE "/dev/net/tun is missing; load the tun module (modprobe tun) and run the demo again."
 if [ ! -f "$ROOT/agent/target/tapover.jar" ]; then
   note "building tapover (mvn -DskipTests package; a few minutes the first time, Maven downloads to ~/.m2)..."
-  (cd "$ROOT" && mvn -q -B -DskipTests -Dtapover.fuzz.skip=true package) \
+  (cd "$ROOT" && mvn -q -B -Dstyle.color=never -DskipTests -Dtapover.fuzz.skip=true package) \
     || die $EX_UNAVAILABLE "the build failed; see the Maven output above."
 fi
 note "ok: $(tapover --version)"
@@ -198,9 +197,10 @@ ip netns exec "$PEER_NS" ping -D -O -i "$INTERVAL" -c 6000 -W 1 192.0.2.1 > "$WO
 PING_PID=$!
 PIDS+=("$PING_PID")
 dots 2 "probing"
+note "pulling the cable: ip -n $SWITCH_NS link set up-primary down   (= lab.sh cable primary down)"
 T_PULL=$(now)
-"$ROOT/scripts/lab.sh" cable primary down | sed 's/^/   /'
-note "(the cable command ran for $(ms_since "$T_PULL") ms; the timeline counts from its start)"
+ip -n "$SWITCH_NS" link set up-primary down
+T_PULL_DONE=$(now)
 wait_until "waiting for the agent to make the standby active" 10 active_is standby \
   || die $EX_SOFTWARE "the agent did not fail over to the standby within 10 s."
 dots 1.5 "probing on the standby"
@@ -208,9 +208,10 @@ status_line
 
 say "Failback: plugging the primary back in (policy: failback always)"
 why "The primary is preferred: when its carrier returns the agent moves back and announces again."
+note "plugging it in: ip -n $SWITCH_NS link set up-primary up   (= lab.sh cable primary up)"
 T_PLUG=$(now)
-"$ROOT/scripts/lab.sh" cable primary up | sed 's/^/   /'
-note "(the cable command ran for $(ms_since "$T_PLUG") ms)"
+ip -n "$SWITCH_NS" link set up-primary up
+T_PLUG_DONE=$(now)
 wait_until "waiting for the agent to make the primary active again" 10 active_is primary \
   || die $EX_SOFTWARE "the agent did not fail back to the primary within 10 s."
 dots 1.5 "probing on the primary"
@@ -224,7 +225,7 @@ PIDS=()
 cp "$WORK/bridge.pcap" "$OUT/demo.pcap"
 cp "$WORK/events.jsonl" "$OUT/demo-events.jsonl"
 TL=(/usr/bin/python3 "$ROOT/scripts/lib/timeline.py" --pull "$T_PULL" --plug "$T_PLUG" --ping "$WORK/ping.txt"
-    --events "$WORK/events.jsonl")
+    --events "$WORK/events.jsonl" --pull-done "$T_PULL_DONE" --plug-done "$T_PLUG_DONE")
 "${TL[@]}" --standby-pcap "$WORK/standby.pcap" --png "$OUT/demo-timeline.png" | sed 's/^/   /'
 "${TL[@]}" --summary > "$WORK/failover.kv"
 FAILOVER_LOST=$(kv lost_pull "$WORK/failover.kv")
@@ -233,12 +234,26 @@ FO_SENT=$(kv sent "$WORK/failover.kv")
 FO_LOST=$(kv lost "$WORK/failover.kv")
 D2S_PULL=$(kv detect_to_switch_ms_pull "$WORK/failover.kv")
 
-say "The announcements as Wireshark's dissectors see them (switch capture, first 12)"
+say "The announcements as Wireshark's dissectors see them (the switch's capture, demo.pcap)"
 note "tshark -r demo.pcap -Y 'arp.isgratuitous || icmpv6.type == 136 || arp.opcode == 3'"
+# one group per burst: the agent's start, the failover, the failback (times from the cable commands)
 tshark -r "$OUT/demo.pcap" -Y 'arp.isgratuitous || icmpv6.type == 136 || arp.opcode == 3' \
-  -T fields -E separator=' ' -e frame.time_relative -e eth.src -e eth.dst -e _ws.col.Info 2>/dev/null \
-  | head -12 | sed 's/^/   /'
-why "Three bursts: the agent's start, the failover (sent on the standby), the failback (on the primary)."
+  -T fields -E separator=/t -e frame.time_epoch -e eth.src -e eth.dst -e _ws.col.Info 2>/dev/null \
+  | awk -F'\t' -v pull="$T_PULL" -v plug="$T_PLUG" -f <(cat <<'AWK'
+BEGIN { name[0] = "at the agent's start"; name[1] = "failover (ms after the pull started)"
+        name[2] = "failback (ms after the plug started)" }
+{ p = ($1 < pull) ? 0 : ($1 < plug ? 1 : 2); n[p]++
+  if (p == 0 && n[p] == 1) first = $1
+  ref = (p == 0) ? first : (p == 1 ? pull : plug)
+  if (n[p] <= 4) line[p, n[p]] = sprintf("     %+8.1f  %s > %s  %s", ($1 - ref) * 1000, $2, $3, $4) }
+END { for (p = 0; p < 3; p++) {
+        printf "   %s: %d frames\n", name[p], n[p]
+        for (i = 1; i <= n[p] && i <= 4; i++) print line[p, i]
+        if (n[p] > 4) print "     ..." } }
+AWK
+)
+why "Each burst: 5 ARP rounds at 0, 50, 200, 450, 800 ms (QEMU's announce-self schedule) and 3 NA rounds 1 s"
+why "apart (RFC 4861) for each IPv6 address. In Wireshark: wireshark -C tapover -r demo.pcap (docs/wireshark.md)"
 
 # 6. Live update under traffic ----------------------------------------------------------------------
 say "Live update: tapover upgrade while the peer pings every ${INTERVAL}s"

@@ -102,6 +102,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--pull", type=float)
     ap.add_argument("--plug", type=float)
+    ap.add_argument("--pull-done", type=float, help="when the pull command returned (the port went down before)")
+    ap.add_argument("--plug-done", type=float, help="when the plug command returned")
     ap.add_argument("--events")
     ap.add_argument("--ping", required=True)
     ap.add_argument("--standby-pcap")
@@ -140,11 +142,14 @@ def main():
     announces = announcements(a.standby_pcap) + announcements(a.primary_pcap)
 
     marks = []
-    for label, t0, t1 in (("cable pulled (primary)", a.pull, a.plug), ("cable plugged back (primary)", a.plug, None)):
+    for label, t0, t1, done in (("cable pull started (primary)", a.pull, a.plug, a.pull_done),
+                                ("cable plug started (primary)", a.plug, None, a.plug_done)):
         if t0 is None:
             continue
         rows, carrier, switch, first = describe(label, t0, t1, events, announces)
-        for ms, text in rows:
+        if done is not None:
+            rows.append(((done - t0) * 1000, "cable command returned (the port changed before this)"))
+        for ms, text in sorted(rows, key=lambda r: r[0]):
             print(f"+{ms:8.1f} ms  {text}")
         print(f"            probes lost in this phase: {len(lost_between(lost, misses, t0, t1))}")
         print()
