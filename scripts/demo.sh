@@ -41,7 +41,8 @@ Writes to \$DEMO_OUT (default: the current directory), and nothing else outside 
 It installs missing Debian packages with apt-get and, when it builds, fills Maven's cache (~/.m2).
 
 Environment: LAB_PREFIX (default tovd<pid>), DEMO_OUT, DEMO_PING_INTERVAL (default 0.01 s).
-Exit codes: 0 ok, 64 usage, 69 something needed is missing, 70 the demo saw something wrong, 77 not root.
+Exit codes: 0 ok, 64 usage (or an unwritable DEMO_OUT), 69 something needed is missing, 70 the demo saw
+something wrong (a broken promise), 77 not root, 130 interrupted (it cleans up all the same).
 EOF
 }
 case "${1:-}" in
@@ -161,20 +162,20 @@ WORK=$(mktemp -d /tmp/tapover-demo.XXXXXX)
 
 # 2. The lab ----------------------------------------------------------------------------------------
 say "Bringing up the lab (three network namespaces, nothing in yours)"
-"$ROOT/scripts/lab.sh" up >/dev/null
+"$ROOT/scripts/lab.sh" up >/dev/null || die $EX_UNAVAILABLE "the lab did not come up (lab.sh's message above)."
 note "${HOST_NS}: the agent; lower links 'primary' and 'standby'"
 note "${SWITCH_NS}: Linux bridge br0 joining both links and the peer"
 note "${PEER_NS}: a Linux host at 192.0.2.2"
 
 # 3. The agent --------------------------------------------------------------------------------------
-say "Starting the agent: tapover run --master fo0 --primary primary --standby standby --address 192.0.2.1/24 ..."
+say "Starting the agent: tapover run --master fo0 --primary primary --standby standby --up-delay 200ms ..."
 why "fo0 is a TAP device the agent creates; the host's addresses live on it, and the agent forwards its"
 why "frames to whichever lower link is active. The switch learns fo0's MAC on that link's port."
 PIDS+=("$(LAB_CAPTURE_BG=1 "$ROOT/scripts/lab.sh" capture bridge "$WORK/bridge.pcap" 120 2>/dev/null)")
 PIDS+=("$(LAB_CAPTURE_BG=1 "$ROOT/scripts/lab.sh" capture standby "$WORK/standby.pcap" 120 2>/dev/null)")
 # ip netns exec execs the launcher, which execs java: $! is the agent's own PID
 ip netns exec "$HOST_NS" "$ROOT/scripts/tapover" run --master fo0 --primary primary --standby standby \
-  --address 192.0.2.1/24 --address 2001:db8::1/64 --mac 02:00:5e:00:53:01 --control "$SOCK" \
+  --up-delay 200ms --address 192.0.2.1/24 --address 2001:db8::1/64 --mac 02:00:5e:00:53:01 --control "$SOCK" \
   > "$WORK/agent.log" 2>&1 &
 AGENT_PID=$!
 agent_ready() { ! kill -0 "$AGENT_PID" 2>/dev/null || tapover status --control "$SOCK"; }   # answers, or is gone
@@ -206,8 +207,10 @@ wait_until "waiting for the agent to make the standby active" 10 active_is stand
 dots 1.5 "probing on the standby"
 status_line
 
-say "Failback: plugging the primary back in (policy: failback always)"
-why "The primary is preferred: when its carrier returns the agent moves back and announces again."
+say "Failback: plugging the primary back in (policy: failback always, up-delay 200ms)"
+why "The primary is preferred: once its carrier has been back for the up-delay the agent moves back and"
+why "announces again. The delay matters: a switch port does not forward the moment its link comes up (this"
+why "bridge needs a few ms, a hardware switch more), and the standby keeps serving until then."
 note "plugging it in: ip -n $SWITCH_NS link set up-primary up   (= lab.sh cable primary up)"
 T_PLUG=$(now)
 ip -n "$SWITCH_NS" link set up-primary up
