@@ -316,7 +316,7 @@ note "Wireshark: $OUT/demo.pcap   plot: $OUT/demo-timeline.png   events: $OUT/de
 broken=()
 if [ "$FAILOVER_LOST" -gt 1 ]; then
   broken+=("the failover lost $FAILOVER_LOST probes (more than 1) with the switch ${D2S_PULL:-?} ms after the carrier loss \
-(1-3 ms on an idle machine; load average now $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs)")
+(normally a few ms; a busy CPU stretches it: load average now $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs)")
 fi
 [ "$UP_LOST" -eq 0 ] || broken+=("the live update lost $UP_LOST probes")
 [ "$CC_BEFORE" = "$CC_AFTER" ] || broken+=("the master's carrier changed during the live update ($CC_BEFORE -> $CC_AFTER)")
