@@ -231,6 +231,10 @@ TL=(/usr/bin/python3 "$ROOT/scripts/lib/timeline.py" --pull "$T_PULL" --plug "$T
     --events "$WORK/events.jsonl" --pull-done "$T_PULL_DONE" --plug-done "$T_PLUG_DONE")
 "${TL[@]}" --standby-pcap "$WORK/standby.pcap" --png "$OUT/demo-timeline.png" | sed 's/^/   /'
 "${TL[@]}" --summary > "$WORK/failover.kv"
+# under sudo, the files belong to the user who asked for them
+if [ -n "${SUDO_UID:-}" ]; then
+  chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$OUT/demo.pcap" "$OUT/demo-events.jsonl" "$OUT/demo-timeline.png" 2>/dev/null || true
+fi
 FAILOVER_LOST=$(kv lost_pull "$WORK/failover.kv")
 FAILBACK_LOST=$(kv lost_plug "$WORK/failover.kv")
 FO_SENT=$(kv sent "$WORK/failover.kv")
