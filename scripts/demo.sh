@@ -69,7 +69,7 @@ wait_until() {
     if [ $((SECONDS - t0)) -ge "$secs" ]; then echo " (no, after ${secs} s)"; return 1; fi
     printf '.'; sleep 0.2
   done
-  echo " ok ($((SECONDS - t0)) s)"
+  echo " ${WAIT_OK:-ok} ($((SECONDS - t0)) s)"
 }
 # dots SECONDS LABEL: a visible pause.
 dots() {
@@ -81,10 +81,13 @@ snap() { tapover status --control "$SOCK" --json > "$WORK/status.json" 2>/dev/nu
 get() {
   /usr/bin/python3 -c '
 import json, sys
-d = json.load(open(sys.argv[1])); g = d["groups"][0]
-print({"active": g["active"], "failovers": g["failovers"], "pid": d["liveUpdate"]["pid"],
-       "generation": d["liveUpdate"]["generation"], "ifindex": g["master"]["ifindex"],
-       "reason": (g.get("lastFailover") or {}).get("reason")}[sys.argv[2]])' "$WORK/status.json" "$1"
+try:
+    d = json.load(open(sys.argv[1])); g = d["groups"][0]
+    print({"active": g["active"], "failovers": g["failovers"], "pid": d["liveUpdate"]["pid"],
+           "generation": d["liveUpdate"]["generation"], "ifindex": g["master"]["ifindex"],
+           "reason": (g.get("lastFailover") or {}).get("reason")}[sys.argv[2]])
+except (OSError, ValueError, KeyError, IndexError, TypeError):
+    print("?")   # no answer from the agent' "$WORK/status.json" "$1"
 }
 active_is() { snap && [ "$(get active)" = "$1" ]; }
 status_line() { snap; note "status: active $(get active), failovers $(get failovers), last reason $(get reason), agent pid $(get pid)"; }
@@ -279,15 +282,17 @@ dots 1 "probing"
 tapover upgrade --control "$SOCK" --json > "$WORK/upgrade.json" 2> "$WORK/upgrade.err" &
 UPGRADE_PID=$!
 upgrade_done() { ! kill -0 "$UPGRADE_PID" 2>/dev/null; }
-wait_until "tapover upgrade: the successor JVM starts, takes the fds, serves" 40 upgrade_done || true
+WAIT_OK=answered wait_until "tapover upgrade: the successor JVM starts, takes the fds, serves" 40 upgrade_done || true
 UPGRADE_RC=0; wait "$UPGRADE_PID" || UPGRADE_RC=$?
 if [ "$UPGRADE_RC" -ne 0 ]; then
   stop_ping "$PING_PID"
-  die $EX_SOFTWARE "tapover upgrade failed (exit $UPGRADE_RC): $(cat "$WORK/upgrade.err"); the old agent keeps serving."
+  tail -n 8 "$WORK/agent.log" | sed 's/^/   agent log: /' >&2
+  die $EX_SOFTWARE "tapover upgrade failed (exit $UPGRADE_RC): $(cat "$WORK/upgrade.err")"
 fi
 read -r NEW_PID GAP_MS MESSAGE < <(/usr/bin/python3 -c '
 import json, sys
-d = json.load(open(sys.argv[1])); print(d["pid"], d["gapMs"], d["message"])' "$WORK/upgrade.json")
+d = json.load(open(sys.argv[1])); print(d["pid"], d["gapMs"], d["message"])' "$WORK/upgrade.json" 2>/dev/null) \
+  || die $EX_SOFTWARE "tapover upgrade answered something unexpected: $(head -c 300 "$WORK/upgrade.json")"
 AGENT_PID=$NEW_PID   # the successor is not our child: cleanup stops it by this PID
 note "agent: $MESSAGE"
 wait_until "waiting for the new agent's control socket" 10 active_is primary \
