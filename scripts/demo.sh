@@ -160,6 +160,11 @@ if [ ! -f "$ROOT/agent/target/tapover.jar" ]; then
     || die $EX_UNAVAILABLE "the build failed; see the Maven output above."
 fi
 note "ok: $(tapover --version)"
+read -r LOAD1 _ < /proc/loadavg
+if awk -v l="$LOAD1" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
+  note "note: this machine is busy (load average $LOAD1 on $(nproc) CPUs): the agent may wait for a CPU, which"
+  note "stretches its timings and can break the failover promise below; the figures say so if it does"
+fi
 WORK=$(mktemp -d /tmp/tapover-demo.XXXXXX)
 [ -d /run/tapover ] || RUN_DIR_CREATED=1
 
