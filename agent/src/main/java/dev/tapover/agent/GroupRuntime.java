@@ -455,14 +455,17 @@ public final class GroupRuntime implements AutoCloseable {
 
     // ---- live update ---------------------------------------------------------------------------------------------
 
-    /** Creates the data path frozen (a successor before COMMIT): it reads nothing until {@link #thaw()}. */
-    public void openFrozen(Master adoptedMaster) throws NativeException {
+    /**
+     * Creates the data path frozen (a successor inside the handoff): it reads nothing until {@link #thaw()}.
+     * {@code buffers}, allocated before the freeze, are used if they fit the master.
+     */
+    public void openFrozen(Master adoptedMaster, DataPath.Buffers buffers) throws NativeException {
         this.master = adoptedMaster;
-        this.dataPath = new DataPath(master.tap(), master.mac(), master.tap().hasVnetHeader(),
-                config.links().size());
+        boolean vnet = master.tap().hasVnetHeader();
+        this.dataPath = new DataPath(master.tap(), master.mac(), vnet, config.links().size(),
+                buffers != null && buffers.fits(vnet) ? buffers : DataPath.Buffers.allocate(vnet));
         frozen = true;
-        dataPath.freeze(true);
-        dataPath.start();
+        dataPath.startFrozen();
     }
 
     /** Stops reading the TAP and the links and pauses the policy's timers; returns once nothing reads. */
