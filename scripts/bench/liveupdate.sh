@@ -155,10 +155,17 @@ for rate in $RATES; do
     sent2=$(json "['sent']" <"$t.send-master"); got2=$(json "['unique']" <"$t.recv-peer")
     wire1=$(json "['maxGapMs']" <"$t.recv-master"); wire2=$(json "['maxGapMs']" <"$t.recv-peer")
     lost=$(( (sent1 - got1) + (sent2 - got2) ))
+    # the serving agent's own drop counters (all reasons, master and links, continued across generations):
+    # tells frames the agent dropped from frames lost on the way (kernel queues, the counters' sockets)
+    drops=$(in_host "$ROOT/scripts/tapover" status --control "$SOCK" --json 2>/dev/null | python3 -c '
+import json, sys
+g = json.load(sys.stdin)["groups"][0]
+counters = [g["master"]["counters"]] + [link["counters"] for link in g["links"]]
+print(sum(sum(c["drops"].values()) for c in counters))' 2>/dev/null || echo "?")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rate" "$trial" "$gap" "$frozen" "$wire1" "$wire2" \
       "$((sent1 + sent2))" "$lost" >>"$RESULTS"
-    printf '  trial %2d: handoff gap %7.1f ms (frozen %7.1f ms), wire gap %7.1f / %7.1f ms, frames %d, lost %d\n' \
-      "$trial" "$gap" "$frozen" "$wire1" "$wire2" "$((sent1 + sent2))" "$lost" >&2
+    printf '  trial %2d: handoff gap %7.1f ms (frozen %7.1f ms), wire gap %7.1f / %7.1f ms, frames %d, lost %d (agent drops so far %s)\n' \
+      "$trial" "$gap" "$frozen" "$wire1" "$wire2" "$((sent1 + sent2))" "$lost" "$drops" >&2
   done
   p=$(in_host "$ROOT/scripts/tapover" status --control "$SOCK" --json | json "['liveUpdate']['pid']")
   kill "$p"

@@ -53,9 +53,9 @@ public final class GroupRuntime implements AutoCloseable {
     private long carrierLostAtNanos;
     private int carrierLostIfindex;
     private long eventsAtLoss;
-    /** Live update: timers paused and ports unread while handing over (predecessor) or before COMMIT (successor). */
+    /** Live update: timers paused and ports unread while handing over (predecessor) or until it reads (successor). */
     private boolean frozen;
-    /** Live update: a successor before COMMIT leaves the shared TAP's carrier alone. */
+    /** Live update: a successor leaves the shared TAP's carrier alone until it reads. */
     private boolean carrierHeld;
     /** Live update: the predecessor handed the master over, so the links stay silenced for the successor. */
     private boolean handedOver;
