@@ -64,7 +64,8 @@ done
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 if [ -n "$JAR" ]; then
   [ -f "$JAR" ] || die $EX_UNAVAILABLE "--jar $JAR does not exist; point it at a built tapover.jar"
-  export TAPOVER_JAR=$(readlink -f "$JAR")
+  TAPOVER_JAR=$(readlink -f "$JAR")
+  export TAPOVER_JAR
 else
   [ -f "$ROOT/agent/target/tapover.jar" ] || die $EX_UNAVAILABLE "agent/target/tapover.jar is missing; build it: (cd $ROOT && mvn -q -DskipTests package)"
   export TAPOVER_JAR="$ROOT/agent/target/tapover.jar"
