@@ -6,9 +6,9 @@ readonly EX_USAGE=64 EX_UNAVAILABLE=69 EX_SOFTWARE=70 EX_NOPERM=77
 
 usage() {
   cat <<'EOF'
-Usage: sudo scripts/bench/liveupdate.sh [--trials N] [--rates "1000 10000"] [--seconds S]
+Usage: sudo scripts/bench/liveupdate.sh [--trials N] [--rates "1000 10000"] [--seconds S] [--jar PATH]
 
-Builds nothing: it needs agent/target/tapover.jar (mvn -q -DskipTests package). It brings up the
+Builds nothing: it needs agent/target/tapover.jar (mvn -q -DskipTests package), or --jar. It brings up the
 netns lab (scripts/lab.sh, LAB_PREFIX=tovblu<pid>: nothing in your namespace), starts one agent per
 rate on the lab's host, and runs N trials per rate. Each trial:
 
@@ -30,6 +30,8 @@ Options:
   --trials N       upgrades per rate (default 5, at most 50)
   --rates LIST     frames/s, space separated (default "1000 10000", each at most 50000)
   --seconds S      traffic per trial (default 10, 4 to 60); the upgrade starts 1.5 s in
+  --jar PATH       run this tapover.jar instead of agent/target/tapover.jar (both the agent and its
+                   successors), e.g. a build of another branch to compare with in the same session
 
 Exit codes: 0 done, 64 usage, 69 a tool or the jar is missing, 70 a trial failed, 77 not root.
 EOF
@@ -40,12 +42,14 @@ die() { local code=$1; shift; echo "liveupdate.sh: $*" >&2; exit "$code"; }
 TRIALS=5
 RATES="1000 10000"
 SECONDS_PER_TRIAL=10
+JAR=
 while [ $# -gt 0 ]; do
   case $1 in
     -h|--help) usage; exit 0 ;;
     --trials) TRIALS=${2:-}; shift 2 ;;
     --rates) RATES=${2:-}; shift 2 ;;
     --seconds) SECONDS_PER_TRIAL=${2:-}; shift 2 ;;
+    --jar) JAR=${2:-}; shift 2 ;;
     *) echo "liveupdate.sh: unknown option $1" >&2; usage >&2; exit $EX_USAGE ;;
   esac
 done
@@ -58,7 +62,14 @@ done
 
 [ "$(id -u)" -eq 0 ] || die $EX_NOPERM "must run as root (network namespaces, TAP); run: sudo scripts/bench/liveupdate.sh"
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
-[ -f "$ROOT/agent/target/tapover.jar" ] || die $EX_UNAVAILABLE "agent/target/tapover.jar is missing; build it: (cd $ROOT && mvn -q -DskipTests package)"
+if [ -n "$JAR" ]; then
+  [ -f "$JAR" ] || die $EX_UNAVAILABLE "--jar $JAR does not exist; point it at a built tapover.jar"
+  TAPOVER_JAR=$(readlink -f "$JAR")
+  export TAPOVER_JAR
+else
+  [ -f "$ROOT/agent/target/tapover.jar" ] || die $EX_UNAVAILABLE "agent/target/tapover.jar is missing; build it: (cd $ROOT && mvn -q -DskipTests package)"
+  export TAPOVER_JAR="$ROOT/agent/target/tapover.jar"
+fi
 command -v python3 >/dev/null || die $EX_UNAVAILABLE "python3 is missing; install it (apt-get install python3)"
 command -v ip >/dev/null || die $EX_UNAVAILABLE "ip is missing; install iproute2"
 
@@ -145,10 +156,17 @@ for rate in $RATES; do
     sent2=$(json "['sent']" <"$t.send-master"); got2=$(json "['unique']" <"$t.recv-peer")
     wire1=$(json "['maxGapMs']" <"$t.recv-master"); wire2=$(json "['maxGapMs']" <"$t.recv-peer")
     lost=$(( (sent1 - got1) + (sent2 - got2) ))
+    # the serving agent's own drop counters (all reasons, master and links, continued across generations):
+    # tells frames the agent dropped from frames lost on the way (kernel queues, the counters' sockets)
+    drops=$(in_host "$ROOT/scripts/tapover" status --control "$SOCK" --json 2>/dev/null | python3 -c '
+import json, sys
+g = json.load(sys.stdin)["groups"][0]
+counters = [g["master"]["counters"]] + [link["counters"] for link in g["links"]]
+print(sum(sum(c["drops"].values()) for c in counters))' 2>/dev/null || echo "?")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rate" "$trial" "$gap" "$frozen" "$wire1" "$wire2" \
       "$((sent1 + sent2))" "$lost" >>"$RESULTS"
-    printf '  trial %2d: handoff gap %7.1f ms (frozen %7.1f ms), wire gap %7.1f / %7.1f ms, frames %d, lost %d\n' \
-      "$trial" "$gap" "$frozen" "$wire1" "$wire2" "$((sent1 + sent2))" "$lost" >&2
+    printf '  trial %2d: handoff gap %7.1f ms (frozen %7.1f ms), wire gap %7.1f / %7.1f ms, frames %d, lost %d (agent drops so far %s)\n' \
+      "$trial" "$gap" "$frozen" "$wire1" "$wire2" "$((sent1 + sent2))" "$lost" "$drops" >&2
   done
   p=$(in_host "$ROOT/scripts/tapover" status --control "$SOCK" --json | json "['liveUpdate']['pid']")
   kill "$p"

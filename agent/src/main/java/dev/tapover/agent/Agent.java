@@ -267,7 +267,7 @@ public final class Agent {
         runtime.setRealtime(realtime);
         undo.push(runtime);
         startAnnouncer(); // pcap handles are opened before the freeze: they are not handed over
-        liveUpdate.prepare(successor, runtime, masterAddresses);
+        liveUpdate.prepare(successor, runtime, masterAddresses, undo);
         AgentLiveUpdate.Restored restored = liveUpdate.takeOver(successor, runtime, masterAddresses, undo);
         watchMaster(restored.watch());
         liveUpdate.wire(runtime, restored.watch(), masterAddresses);

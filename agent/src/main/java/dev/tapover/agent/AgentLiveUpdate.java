@@ -26,6 +26,7 @@ import dev.tapover.config.Cidr;
 import dev.tapover.config.GroupConfig;
 import dev.tapover.control.ControlException;
 import dev.tapover.control.ControlServer;
+import dev.tapover.datapath.DataPath;
 import dev.tapover.datapath.LowerPort;
 import dev.tapover.datapath.Master;
 import dev.tapover.datapath.PortCounters;
@@ -70,6 +71,11 @@ final class AgentLiveUpdate {
     private static final int FRAME_TRUESIZE = 1280;
     /** The receive buffer LowerPort gives each packet socket. */
     private static final int PORT_RCVBUF = 4 << 20;
+    /**
+     * The nice value of the threads that work inside the handoff gap (both sides), from just before the
+     * freeze until the successor reads: on a busy machine they get the CPU first (CFS weight ~9× nice 0).
+     */
+    static final int HANDOFF_NICE = -10;
 
     private final GroupConfig config;
     private final Conductor conductor;
@@ -92,6 +98,11 @@ final class AgentLiveUpdate {
     private volatile Map<String, Object> lastUpdate;
     private volatile Pending pending;
     private volatile double lastGapMs;
+    /** Successor: made before the freeze by {@link #prepare}, used by the restore. */
+    private LinkWatch preparedWatch;
+    private final Map<String, LowerPort.Handed> preparedSockets = new LinkedHashMap<>();
+    private int mainNiceBefore = Integer.MIN_VALUE;
+    private int dataPathNiceBefore = Integer.MIN_VALUE;
 
     /** An upgrade request waiting for its successor's outcome. */
     private record Pending(long pid, CompletableFuture<PredecessorProtocol.Outcome> outcome, CountDownLatch answered) {
@@ -281,9 +292,25 @@ final class AgentLiveUpdate {
         private long rxAtPreserve;
         private long nanosAtPreserve;
         private final Map<Integer, Long> portRxAtPreserve = new java.util.HashMap<>();
+        /** The threads raised for the gap (session, conductor, data path) and their nice values before. */
+        private final int[] niceBefore = {Integer.MIN_VALUE, Integer.MIN_VALUE, Integer.MIN_VALUE};
 
         SessionHost(UnixSocket.Credentials peer) {
             this.peer = peer;
+        }
+
+        /** Raises (or, {@code raise} false, puts back) the threads the freeze runs on: this one, the conductor, the data path. */
+        private void handoffPriority(boolean raise) {
+            try {
+                niceBefore[0] = renice(niceBefore[0], raise);
+                niceBefore[1] = conductor.call(() -> renice(niceBefore[1], raise), 1000);
+                int[] dp = {niceBefore[2]};
+                if (runtime.dataPath().sync(() -> dp[0] = renice(dp[0], raise))) {
+                    niceBefore[2] = dp[0];
+                }
+            } catch (Exception e) {
+                LOG.debug("event=handoff-priority-failed error=\"{}\"", e.toString());
+            }
         }
 
         @Override
@@ -306,6 +333,7 @@ final class AgentLiveUpdate {
                 portRxAtPreserve.put(rank, runtime.linkCounters(rank).rxFrames());
             }
             nanosAtPreserve = System.nanoTime();
+            handoffPriority(true);
             Session s = buildSession();
             StateSnapshot preview;
             try {
@@ -377,6 +405,11 @@ final class AgentLiveUpdate {
                 LOG.error("event=successor-not-stopped pid={} error=\"{}\"", peer.pid(), e.toString());
             }
             LOG.info("event=successor-stopped pid={}", peer.pid());
+        }
+
+        @Override
+        public void rolledBack() {
+            handoffPriority(false);
         }
 
         @Override
@@ -463,6 +496,20 @@ final class AgentLiveUpdate {
         }
     }
 
+    /**
+     * Raises the calling thread to {@link #HANDOFF_NICE} and returns its nice value before, or (raise false)
+     * puts back {@code before} and returns {@link Integer#MIN_VALUE}; a refusal (no CAP_SYS_NICE) changes nothing.
+     */
+    static int renice(int before, boolean raise) {
+        if (raise) {
+            return before != Integer.MIN_VALUE ? before : dev.tapover.natives.ThreadNice.set(HANDOFF_NICE);
+        }
+        if (before != Integer.MIN_VALUE) {
+            dev.tapover.natives.ThreadNice.set(before);
+        }
+        return Integer.MIN_VALUE;
+    }
+
     /** The fds as they are now: the master's TAP, then each attached port's packet socket. */
     private Session buildSession() throws LiveUpdateException {
         Session.Builder b = new Session.Builder(config.master(), generation).argv(runArguments);
@@ -530,11 +577,15 @@ final class AgentLiveUpdate {
     // ---- successor -------------------------------------------------------------------------------------------
 
     /**
-     * Before the freeze: what does not need the handed-over fds is done now, so the freeze stays short —
-     * the addresses from the preview, and one open of the netlink monitor that the restore re-creates (its
-     * code then runs warm).
+     * Before the freeze, on the fds that came with SESSION (checked): adopts the master and builds the data
+     * path on it, frozen (it reads nothing until the handoff; the frame buffers, ~8 MiB, are zeroed now); maps
+     * each link socket's receive ring; opens the link monitor (subscribed, then dumped: every change that
+     * follows waits in its socket until the restore takes it in); the addresses from the preview; a warm-up.
+     * What is made is pushed on {@code undo}. A failure here fails the update before anything is frozen.
      */
-    void prepare(Successor successor, GroupRuntime groupRuntime, List<Cidr> masterAddresses) {
+    void prepare(Successor successor, GroupRuntime groupRuntime, List<Cidr> masterAddresses, Deque<AutoCloseable> undo)
+            throws CommandFailure {
+        this.runtime = groupRuntime;
         for (String cidr : successor.preview().master().addresses()) {
             Cidr c = Cidr.parse(cidr);
             if (!masterAddresses.contains(c)) {
@@ -542,14 +593,82 @@ final class AgentLiveUpdate {
             }
         }
         groupRuntime.addressesChanged(masterAddresses);
-        try (dev.tapover.netlink.LinkMonitor warm = dev.tapover.netlink.LinkMonitor.open(e -> { })) {
-            LOG.debug("event=takeover-prepared links={}", warm.links().size());
-        } catch (IOException e) {
+        Handoff early = successor.early();
+        Session session = successor.session();
+        undo.push(early::closeUntaken);
+        // sockets not yet given to the group runtime (a failure before the restore took them)
+        undo.push(() -> {
+            preparedSockets.values().forEach(h -> h.socket().close());
+            preparedSockets.clear();
+        });
+        try {
+            FdEntry tapEntry = session.entry(session.tapToken());
+            int fd = early.take(session.tapToken());
+            if (tapEntry == null || fd < 0) {
+                throw new LiveUpdateException("the session carries no fd for " + session.tapToken());
+            }
+            TapDevice tap;
+            try {
+                tap = TapDevice.adopt(fd);
+            } catch (NativeException | RuntimeException e) {
+                dev.tapover.liveupdate.Transport.closeAll(new int[] {fd});
+                throw e;
+            }
+            Master master = Master.adopt(tap, tapEntry.carrier());
+            // closed after the group runtime (whose data path reads it), as in a normal start
+            undo.remove(groupRuntime);
+            undo.push(master);
+            undo.push(groupRuntime);
+            if (!java.util.Arrays.equals(master.mac(), config.mac())) {
+                LOG.warn("event=master-mac-kept master={} mac={} configured={} why=\"changing it live would disturb the peers\"",
+                        config.master(), Master.formatMac(master.mac()), Master.formatMac(config.mac()));
+            }
+            groupRuntime.holdCarrier(true); // until reading: the master's carrier is the predecessor's
+            groupRuntime.openFrozen(master, DataPath.Buffers.allocate(tap.hasVnetHeader()));
+            for (FdEntry entry : session.entries()) {
+                if (entry.kind() != FdKind.PACKET) {
+                    continue;
+                }
+                int pfd = early.take(entry.token());
+                PacketSocket socket;
+                try {
+                    socket = PacketSocket.adopt(pfd, entry.name(), entry.promiscuous());
+                } catch (NativeException | RuntimeException e) {
+                    dev.tapover.liveupdate.Transport.closeAll(new int[] {pfd});
+                    throw e;
+                }
+                FdEntry.Ring ring = entry.ring();
+                LowerPort.Handed handed = new LowerPort.Handed(socket, ring == null ? 0 : ring.frameSize(),
+                        ring == null ? 0 : ring.frames(), 0);
+                preparedSockets.put(entry.token(), handed); // closed by the undo item above if mapping fails
+                preparedSockets.put(entry.token(), handed.premapped());
+            }
+        } catch (LiveUpdateException | NativeException | RuntimeException e) {
+            String why = "cannot build on the handed-over fds: " + e.getMessage();
+            successor.fail(why);
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "live update failed: " + why + "; the running agent keeps serving");
+        }
+        try {
+            preparedWatch = LinkWatch.open(config, groupRuntime, conductor, events, masterAddresses);
+            undo.push(preparedWatch);
+        } catch (CommandFailure e) {
+            // the restore opens it then, inside the freeze
             LOG.warn("event=takeover-prepare-failed error=\"{}\"", e.getMessage());
         }
         warmUp();
         awaitIdle(t -> t.getName().equals("tapover-announce"), Duration.ofSeconds(2)); // its pcap handles open in the background
         System.gc(); // start-up garbage goes now, not in a collection while the master is frozen
+        // this thread restores, the data path drains what queued up: both first on a busy CPU until SERVING
+        mainNiceBefore = renice(Integer.MIN_VALUE, true);
+        try {
+            int[] dp = {Integer.MIN_VALUE};
+            if (groupRuntime.dataPath().sync(() -> dp[0] = renice(Integer.MIN_VALUE, true))) {
+                dataPathNiceBefore = dp[0];
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        FaultInjection.pauseIf("prepared");
     }
 
     /** Classes the restore needs, loaded and initialised before the freeze rather than inside it. */
@@ -579,8 +698,7 @@ final class AgentLiveUpdate {
             g.onTimer();
             RestorePlan plan = new RestorePlan().add("warm-up", RestorePlan.Result::done);
             plan.run(System::nanoTime, System.nanoTime() + 1_000_000_000L, nanos -> { });
-            Successor.readyMessage(plan.reports()).encode();
-            dev.tapover.liveupdate.Message.of(dev.tapover.liveupdate.Message.SERVING).body().put("readingAtNanos", 1L);
+            Successor.servingMessage(plan.reports(), 1L).encode();
         } catch (LiveUpdateException | RuntimeException e) {
             LOG.debug("event=warm-up-failed error=\"{}\"", e.toString());
         }
@@ -609,9 +727,9 @@ final class AgentLiveUpdate {
     }
 
     /**
-     * The successor's startup after HELLO and PRESERVE: FREEZE and HANDOFF, the restore plan, READY, then —
-     * after COMMIT — reading, SERVING and FINISH. Everything made is pushed on {@code undo}; a failure before
-     * COMMIT tells the predecessor (which rolls back) and closes only this process's copies.
+     * The successor's startup after {@link #prepare}: FREEZE (answered by HANDOFF), the restore plan, reading,
+     * then SERVING and FINISH. Everything made is pushed on {@code undo}; a failure before reading tells the
+     * predecessor (which rolls back) and closes only this process's copies.
      */
     Restored takeOver(Successor successor, GroupRuntime groupRuntime, List<Cidr> masterAddresses,
                       Deque<AutoCloseable> undo) throws CommandFailure {
@@ -626,55 +744,46 @@ final class AgentLiveUpdate {
         }
         Session session = handoff.session();
         StateSnapshot snapshot = handoff.snapshot();
-        Master[] master = new Master[1];
         LinkWatch[] linkWatch = new LinkWatch[1];
         RestorePlan plan = new RestorePlan()
-                .add("adopt-master", () -> {
-                    FdEntry entry = session.entry(session.tapToken());
-                    int fd = handoff.take(session.tapToken());
-                    if (entry == null || fd < 0) {
-                        return RestorePlan.Result.fail("the handoff carries no fd for " + session.tapToken());
+                .add("master", () -> {
+                    if (handoff.holds(session.tapToken())) {
+                        return RestorePlan.Result.fail("the master's TAP is not the one the session carried");
                     }
-                    TapDevice tap;
-                    try {
-                        tap = TapDevice.adopt(fd);
-                    } catch (NativeException | RuntimeException e) {
-                        dev.tapover.liveupdate.Transport.closeAll(new int[] {fd});
-                        throw e;
-                    }
-                    master[0] = Master.adopt(tap, entry.carrier());
-                    // closed after the group runtime (whose data path reads it), as in a normal start
-                    undo.remove(groupRuntime);
-                    undo.push(master[0]);
-                    undo.push(groupRuntime);
-                    if (!java.util.Arrays.equals(master[0].mac(), config.mac())) {
-                        LOG.warn("event=master-mac-kept master={} mac={} configured={} why=\"changing it live would disturb the peers\"",
-                                config.master(), Master.formatMac(master[0].mac()), Master.formatMac(config.mac()));
-                    }
+                    groupRuntime.master().assumeCarrier(snapshot.master().carrier());
                     return RestorePlan.Result.done();
                 })
-                .add("adopt-packet-sockets", () -> {
+                .add("packet-sockets", () -> {
+                    // the ring's slot at the freeze; a socket opened again since came with HANDOFF
                     for (FdEntry entry : session.entries()) {
                         if (entry.kind() != FdKind.PACKET) {
                             continue;
                         }
+                        FdEntry.Ring ring = entry.ring();
                         int fd = handoff.take(entry.token());
-                        try {
-                            FdEntry.Ring ring = entry.ring();
-                            groupRuntime.inheritSocket(entry.ifindex(), new LowerPort.Handed(
-                                    PacketSocket.adopt(fd, entry.name(), entry.promiscuous()),
-                                    ring == null ? 0 : ring.frameSize(), ring == null ? 0 : ring.frames(),
-                                    ring == null ? 0 : ring.position()));
-                        } catch (NativeException | RuntimeException e) {
-                            dev.tapover.liveupdate.Transport.closeAll(new int[] {fd});
-                            throw e;
+                        if (fd >= 0) {
+                            try {
+                                groupRuntime.inheritSocket(entry.ifindex(), new LowerPort.Handed(
+                                        PacketSocket.adopt(fd, entry.name(), entry.promiscuous()),
+                                        ring == null ? 0 : ring.frameSize(), ring == null ? 0 : ring.frames(),
+                                        ring == null ? 0 : ring.position()));
+                            } catch (NativeException | RuntimeException e) {
+                                dev.tapover.liveupdate.Transport.closeAll(new int[] {fd});
+                                throw e;
+                            }
+                            continue;
                         }
+                        LowerPort.Handed handed = preparedSockets.remove(entry.token());
+                        if (handed == null) {
+                            return RestorePlan.Result.fail("no socket for " + entry.token());
+                        }
+                        if (handed.ring() != null && ring != null) {
+                            handed.ring().startAt(ring.position());
+                        }
+                        groupRuntime.inheritSocket(entry.ifindex(), handed);
                     }
-                    return RestorePlan.Result.done();
-                })
-                .add("data-path", () -> {
-                    groupRuntime.openFrozen(master[0]);
-                    groupRuntime.holdCarrier(true);
+                    preparedSockets.values().forEach(h -> h.socket().close()); // replaced since the session
+                    preparedSockets.clear();
                     return RestorePlan.Result.done();
                 })
                 .add("addresses", () -> {
@@ -690,17 +799,28 @@ final class AgentLiveUpdate {
                     return RestorePlan.Result.done();
                 })
                 .add("link-monitor", () -> {
-                    // opens rtnetlink, dumps links and addresses (the re-check of link state), registers the
+                    // takes in the link changes since the monitor opened (before the freeze), registers the
                     // links on the handed-over sockets, and resumes the policy where the predecessor froze it
                     List<LinkSnapshot> saved = snapshot.linksAt(System.nanoTime());
+                    LinkWatch w = preparedWatch;
+                    preparedWatch = null;
                     try {
-                        linkWatch[0] = LinkWatch.start(config, groupRuntime, conductor, events, masterAddresses,
-                                () -> groupRuntime.resume(saved, snapshot.activeIfindex(), snapshot.policy().pinned(),
-                                        snapshot.policy().everActive(), snapshot.policy().eventCount()));
+                        if (w == null) {
+                            w = LinkWatch.open(config, groupRuntime, conductor, events, masterAddresses);
+                            undo.push(w);
+                        }
+                        w.begin(() -> groupRuntime.resume(saved, snapshot.activeIfindex(), snapshot.policy().pinned(),
+                                snapshot.policy().everActive(), snapshot.policy().eventCount()));
                     } catch (CommandFailure e) {
+                        if (w != null) {
+                            undo.remove(w);
+                            w.close();
+                        }
                         return RestorePlan.Result.retry(e.getMessage());
                     }
-                    undo.push(linkWatch[0]);
+                    linkWatch[0] = w;
+                    undo.remove(w);
+                    undo.push(w); // closed before the group runtime, as in a normal start
                     groupRuntime.closeUnusedInheritedSockets();
                     return RestorePlan.Result.done();
                 })
@@ -716,6 +836,7 @@ final class AgentLiveUpdate {
         try {
             plan.run(System::nanoTime, start + deadlines.restoreNanos() * 3 / 4,
                     nanos -> TimeUnit.NANOSECONDS.sleep(nanos));
+            FaultInjection.pauseIf("restore");
         } catch (LiveUpdateException e) {
             handoff.closeUntaken();
             groupRuntime.closeUnusedInheritedSockets();
@@ -725,17 +846,19 @@ final class AgentLiveUpdate {
                     + "; the running agent keeps serving");
         }
         handoff.closeUntaken();
-        try {
-            successor.ready(plan.reports());
-        } catch (LiveUpdateException e) {
-            throw new CommandFailure(ExitCode.UNAVAILABLE, "live update failed: " + e.getMessage()
-                    + "; the running agent keeps serving");
-        }
-        FaultInjection.pauseIf("commit");
+        // the predecessor stopped reading before it sent HANDOFF and reads again only once this process is gone
         groupRuntime.thaw();
         groupRuntime.holdCarrier(false);
         long readingAt = System.nanoTime();
-        successor.serving(readingAt);
+        linkWatch[0].follow(); // the link changes since begin() waited in its socket
+        successor.serving(plan.reports(), readingAt);
+        renice(mainNiceBefore, false);
+        try {
+            int before = dataPathNiceBefore;
+            groupRuntime.dataPath().sync(() -> renice(before, false));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         logSteps(plan); // only now: logging costs time while frozen
         groupRuntime.inherit(snapshot.policy().failovers(), snapshot.policy().lastFailover(), snapshot.silenced());
         generation = session.generation() + 1;
@@ -747,7 +870,7 @@ final class AgentLiveUpdate {
                 groupRuntime.policy().activeLink().map(a -> a.name()).orElse("none"));
         events.publish("takeover", GroupRuntime.fields("group", config.master(), "generation", generation,
                 "predecessorPid", predecessorPid, "gapMs", Math.round((readingAt - successor.frozenAtNanos()) / 1e3) / 1e3));
-        return new Restored(master[0], linkWatch[0]);
+        return new Restored(groupRuntime.master(), linkWatch[0]);
     }
 
     private static void logSteps(RestorePlan plan) {

@@ -61,9 +61,9 @@ public final class GroupRuntime implements AutoCloseable {
     private String pathSource;
     /** Logs and publishes the carrier change being applied; run after the first frame, or when it is applied. */
     private Runnable carrierReport;
-    /** Live update: timers paused and ports unread while handing over (predecessor) or before COMMIT (successor). */
+    /** Live update: timers paused and ports unread while handing over (predecessor) or until it reads (successor). */
     private boolean frozen;
-    /** Live update: a successor before COMMIT leaves the shared TAP's carrier alone. */
+    /** Live update: a successor leaves the shared TAP's carrier alone until it reads. */
     private boolean carrierHeld;
     /** Live update: the predecessor handed the master over, so the links stay silenced for the successor. */
     private boolean handedOver;
@@ -532,14 +532,17 @@ public final class GroupRuntime implements AutoCloseable {
 
     // ---- live update ---------------------------------------------------------------------------------------------
 
-    /** Creates the data path frozen (a successor before COMMIT): it reads nothing until {@link #thaw()}. */
-    public void openFrozen(Master adoptedMaster) throws NativeException {
+    /**
+     * Creates the data path frozen (a successor inside the handoff): it reads nothing until {@link #thaw()}.
+     * {@code buffers}, allocated before the freeze, are used if they fit the master.
+     */
+    public void openFrozen(Master adoptedMaster, DataPath.Buffers buffers) throws NativeException {
         this.master = adoptedMaster;
-        this.dataPath = new DataPath(master.tap(), master.mac(), master.tap().hasVnetHeader(),
-                config.links().size());
+        boolean vnet = master.tap().hasVnetHeader();
+        this.dataPath = new DataPath(master.tap(), master.mac(), vnet, config.links().size(),
+                buffers != null && buffers.fits(vnet) ? buffers : DataPath.Buffers.allocate(vnet));
         frozen = true;
-        dataPath.freeze(true);
-        dataPath.start();
+        dataPath.startFrozen();
     }
 
     /** Stops reading the TAP and the links and pauses the policy's timers; returns once nothing reads. */

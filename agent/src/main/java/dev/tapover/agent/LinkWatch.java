@@ -34,6 +34,8 @@ final class LinkWatch implements AutoCloseable {
     /** Live update: events held while the agent is frozen, replayed on a rollback, dropped after a handoff. */
     private final List<LinkEvent> held = new java.util.ArrayList<>();
     private boolean holding;
+    /** Set by {@link #begin}: link changes are posted from then on. */
+    private volatile boolean begun;
 
     private LinkWatch(GroupConfig config, GroupRuntime runtime, EventLog events, List<Cidr> masterAddresses) {
         this.config = config;
@@ -54,9 +56,22 @@ final class LinkWatch implements AutoCloseable {
     /** As above, with {@code startPolicy} taking the first decision (a live update resumes the predecessor's). */
     static LinkWatch start(GroupConfig config, GroupRuntime runtime, Conductor conductor, EventLog events,
                            List<Cidr> masterAddresses, Runnable startPolicy) throws CommandFailure {
+        LinkWatch watch = open(config, runtime, conductor, events, masterAddresses);
+        watch.begin(startPolicy);
+        FailoverWarmup.run(config, watch, masterAddresses); // before the monitor thread: nothing races it
+        watch.follow();
+        return watch;
+    }
+
+    /**
+     * Opens the monitor (subscribed first, then the dump) without registering anything yet; needs no master.
+     * A live update's successor opens it before the freeze: what changes meanwhile waits in the socket and
+     * updates the monitor's table in {@link #begin}.
+     */
+    static LinkWatch open(GroupConfig config, GroupRuntime runtime, Conductor conductor, EventLog events,
+                          List<Cidr> masterAddresses) throws CommandFailure {
         LinkWatch watch = new LinkWatch(config, runtime, events, masterAddresses);
         try {
-            watch.masterIfindex = runtime.master().tap().ifindex();
             LinkMonitor.Options options = LinkMonitor.Options.defaults()
                     .withCarrierPollInterval(config.carrierPoll())
                     .withThreadStart(runtime.realtime().threadStart("link-monitor"));
@@ -67,23 +82,50 @@ final class LinkWatch implements AutoCloseable {
             }
             watch.monitor = LinkMonitor.open(event -> {
                 long posted = System.nanoTime(); // for the failover-path timing: the monitor is done with it
-                conductor.post(() -> watch.onEvent(event, posted));
+                // before begin() the table is the truth and begin() observes it whole: link changes are
+                // not posted twice (a stale one applied after begin() would undo a newer state)
+                if (watch.begun || !isLinkState(event)) {
+                    conductor.post(() -> watch.onEvent(event, posted));
+                }
             }, options);
             for (String name : config.links()) {
                 watch.monitor.watch(name);
             }
-            // Register what exists now, synchronously, so the first decision sees every present link.
-            for (LinkInfo link : watch.monitor.links().values()) {
-                watch.observe(link);
-            }
-            startPolicy.run();
-            FailoverWarmup.run(config, watch, masterAddresses); // before the monitor thread: nothing races it
-            watch.monitor.start();
             return watch;
         } catch (IOException e) {
             watch.close();
             throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot watch links through rtnetlink: " + e.getMessage());
         }
+    }
+
+    /**
+     * Takes in what changed since {@link #open}, registers the links present now and starts the policy. Runs
+     * on the thread that starts the agent; events wait in the monitor's socket until {@link #follow}.
+     */
+    void begin(Runnable startPolicy) throws CommandFailure {
+        try {
+            masterIfindex = runtime.master().tap().ifindex();
+            monitor.doWork(0); // the notifications queued since the dump, applied to the table
+            begun = true;
+            // Register what exists now, synchronously, so the first decision sees every present link.
+            for (LinkInfo link : monitor.links().values()) {
+                observe(link);
+            }
+            startPolicy.run();
+        } catch (IOException e) {
+            throw new CommandFailure(ExitCode.UNAVAILABLE, "cannot watch links through rtnetlink: " + e.getMessage());
+        }
+    }
+
+    /** Follows events on the monitor's thread (a live update's successor: once it reads, outside the gap). */
+    void follow() {
+        monitor.start();
+    }
+
+    private static boolean isLinkState(LinkEvent e) {
+        return e instanceof LinkEvent.LinkAdded || e instanceof LinkEvent.LinkRemoved
+                || e instanceof LinkEvent.LinkRenamed || e instanceof LinkEvent.CarrierChanged
+                || e instanceof LinkEvent.AdminChanged;
     }
 
     /** Holds link events from now on (conductor thread). */

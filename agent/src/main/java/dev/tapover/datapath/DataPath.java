@@ -55,8 +55,8 @@ public final class DataPath implements AutoCloseable {
     private final Poller poller;
     private final PortCounters masterCounters = new PortCounters();
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-    private final FrameBatch fromTap = new FrameBatch(BATCH, SLOT_SIZE);
-    private final FrameBatch fromLink = new FrameBatch(BATCH, SLOT_SIZE);
+    private final FrameBatch fromTap;
+    private final FrameBatch fromLink;
     private final int[] txLengths = new int[BATCH];
     private final FrameBatch scratch;
     private final SoftwareOffload softwareOffload;
@@ -75,6 +75,47 @@ public final class DataPath implements AutoCloseable {
      * @param maxPorts     how many lower links may be attached at once
      */
     public DataPath(TapDevice tap, byte[] masterMac, boolean vnetHeader, int maxPorts) throws NativeException {
+        this(tap, masterMac, vnetHeader, maxPorts, Buffers.allocate(vnetHeader));
+    }
+
+    /**
+     * The frame slots a data path moves frames through (~8 MiB, zeroed and faulted in when allocated). A live
+     * update's successor allocates them before the freeze, so creating its data path inside the freeze is quick.
+     */
+    public static final class Buffers {
+        private final FrameBatch fromTap;
+        private final FrameBatch fromLink;
+        private final FrameBatch scratch;
+        private boolean used;
+
+        private Buffers(FrameBatch fromTap, FrameBatch fromLink, FrameBatch scratch) {
+            this.fromTap = fromTap;
+            this.fromLink = fromLink;
+            this.scratch = scratch;
+        }
+
+        /** For a master with ({@code vnetHeader}) or without a vnet header (which needs a scratch slot too). */
+        public static Buffers allocate(boolean vnetHeader) {
+            return new Buffers(new FrameBatch(BATCH, SLOT_SIZE), new FrameBatch(BATCH, SLOT_SIZE),
+                    vnetHeader ? null : new FrameBatch(1, SLOT_SIZE));
+        }
+
+        /** Whether these fit a master with or without a vnet header. */
+        public boolean fits(boolean vnetHeader) {
+            return vnetHeader == (scratch == null);
+        }
+    }
+
+    /** As above, with frame slots allocated ahead (they belong to this data path from now on). */
+    public DataPath(TapDevice tap, byte[] masterMac, boolean vnetHeader, int maxPorts, Buffers buffers)
+            throws NativeException {
+        if (buffers.used || !buffers.fits(vnetHeader)) {
+            throw new IllegalArgumentException("the frame buffers are " + (buffers.used ? "taken by another data path"
+                    : "for a master " + (vnetHeader ? "without" : "with") + " a vnet header"));
+        }
+        buffers.used = true;
+        this.fromTap = buffers.fromTap;
+        this.fromLink = buffers.fromLink;
         if (vnetHeader != tap.hasVnetHeader()) {
             throw new IllegalArgumentException("vnetHeader=" + vnetHeader + " but " + tap.description()
                     + (tap.hasVnetHeader() ? " has" : " has no") + " vnet header");
@@ -94,7 +135,7 @@ public final class DataPath implements AutoCloseable {
             this.softwareOffload = null;
             this.segmentSink = null;
         } else {
-            this.scratch = new FrameBatch(1, SLOT_SIZE);
+            this.scratch = buffers.scratch;
             this.softwareOffload = new SoftwareOffload(scratch.frames(), 0, SLOT_SIZE);
             this.segmentSink = (buffer, offset, length) -> writeTap(scratch, 0, offset, length, length);
         }
@@ -107,6 +148,16 @@ public final class DataPath implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Starts the thread frozen: it reads nothing (not even a first batch) until {@code freeze(false)}. A live
+     * update's successor builds its data path on the handed-over TAP while the predecessor still reads it.
+     */
+    public void startFrozen() {
+        frozen = true; // before the thread exists: it sees this and the TAP unwatched from its first poll
+        poller.watch(TAP_SLOT, -1);
+        thread.start();
+    }
+
     /** Counters of the master side: rx = frames the host sent, tx = frames delivered to the host. */
     public PortCounters masterCounters() {
         return masterCounters;
@@ -114,7 +165,7 @@ public final class DataPath implements AutoCloseable {
 
     /** Adds a port in slot {@code index} (1-based order of the group's links). */
     public void attach(int index, LowerPort port) {
-        submit(() -> {
+        submitLazily(() -> {
             int slot = slotOf(index);
             LowerPort old = ports[slot];
             if (old != null && old != port) {
@@ -143,7 +194,7 @@ public final class DataPath implements AutoCloseable {
 
     /** Makes the port in slot {@code index} the active one; 0 means none. */
     public void activate(int index) {
-        submit(() -> activeSlot = index == 0 ? -1 : slotOf(index));
+        submitLazily(() -> activeSlot = index == 0 ? -1 : slotOf(index));
     }
 
     /** Stops reading the TAP and the links (frames wait in the kernel's queues); for a live update. */
@@ -192,14 +243,28 @@ public final class DataPath implements AutoCloseable {
     }
 
     private void submit(Runnable command) {
+        submit(command, true);
+    }
+
+    /**
+     * Queues {@code command} for the data path thread; wakes it unless {@code wake} is false and it is frozen
+     * (then the command waits for the next wake-up, e.g. the thaw: a live update's restore queues attach and
+     * activate while frozen without handing the CPU to this thread in the middle of the handoff).
+     */
+    private void submit(Runnable command, boolean wake) {
         commands.add(command);
-        if (Thread.currentThread() != thread) {
+        if (Thread.currentThread() != thread && (wake || !frozen)) {
             try {
                 poller.wakeup();
             } catch (NativeException e) {
                 LOG.error("event=wakeup-failed error=\"{}\"", e.getMessage());
             }
         }
+    }
+
+    /** A command that may wait while frozen: frozen means nothing is read, so nothing depends on it yet. */
+    private void submitLazily(Runnable command) {
+        submit(command, false);
     }
 
     private void run() {

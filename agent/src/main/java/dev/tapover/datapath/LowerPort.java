@@ -95,7 +95,16 @@ public final class LowerPort implements AutoCloseable {
      * A packet socket received from a predecessor (live update), with its receive ring's geometry and the
      * slot the predecessor would have read next ({@code ringFrameSize} 0: no ring).
      */
-    public record Handed(PacketSocket socket, int ringFrameSize, int ringFrames, int ringPosition) {
+    public record Handed(PacketSocket socket, int ringFrameSize, int ringFrames, int ringPosition, RxRing ring) {
+        public Handed(PacketSocket socket, int ringFrameSize, int ringFrames, int ringPosition) {
+            this(socket, ringFrameSize, ringFrames, ringPosition, null);
+        }
+
+        /** Maps the receive ring now (a live update's successor, before the freeze); reading starts at slot 0. */
+        public Handed premapped() throws NativeException {
+            return ring != null || ringFrameSize == 0 ? this : new Handed(socket, ringFrameSize, ringFrames, ringPosition,
+                    socket.mapExistingRxRing(ringFrameSize, ringFrames, 0));
+        }
     }
 
     /**
@@ -103,7 +112,7 @@ public final class LowerPort implements AutoCloseable {
      * receive ring is mapped again here and read on from where the predecessor stopped.
      */
     public static LowerPort adopt(String role, Handed handed, PortCounters counters) throws NativeException {
-        RxRing ring = handed.ringFrameSize() > 0
+        RxRing ring = handed.ring() != null ? handed.ring() : handed.ringFrameSize() > 0
                 ? handed.socket().mapExistingRxRing(handed.ringFrameSize(), handed.ringFrames(), handed.ringPosition())
                 : null;
         return new LowerPort(role, handed.socket(), counters, ring);

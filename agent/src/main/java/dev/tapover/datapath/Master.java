@@ -83,6 +83,14 @@ public final class Master implements AutoCloseable {
         return master;
     }
 
+    /**
+     * Takes {@code carrier} as the TAP's carrier without setting it: a live update's successor adopts the
+     * master before the freeze and learns at the freeze what its predecessor last set.
+     */
+    public void assumeCarrier(boolean carrier) {
+        this.carrier = carrier;
+    }
+
     private static boolean interfaceExists(String name) {
         try {
             NetDevice.indexOf(name);

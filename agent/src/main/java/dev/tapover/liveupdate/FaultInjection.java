@@ -8,16 +8,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Points, in protocol order: {@code connect} (connected, HELLO not sent), {@code hello}, {@code preserve}
- * (session received), {@code freeze} (the running agent is frozen), {@code handoff} (fds received and
- * checked), {@code restore} (restored, READY not sent), {@code ready} (READY sent, COMMIT not read),
- * {@code commit} (COMMIT read, not reading yet). At the point the successor logs
+ * (session and fds received and checked), {@code prepared} (data path and link monitor built on them, FREEZE
+ * not sent), {@code handoff} (the running agent is frozen; HANDOFF received and checked), {@code restore}
+ * (restored, not reading yet). At the point the successor logs
  * {@code event=test-pause point=P pid=N} and sleeps up to 60 s, then exits; the test kills it meanwhile.
  * Without the variable nothing happens.
  */
 public final class FaultInjection {
     public static final String VARIABLE = "TAPOVER_TEST_PAUSE";
-    public static final List<String> POINTS = List.of("connect", "hello", "preserve", "freeze", "handoff", "restore",
-            "ready", "commit");
+    public static final List<String> POINTS = List.of("connect", "hello", "preserve", "prepared", "handoff",
+            "restore");
     private static final Logger LOG = LoggerFactory.getLogger(FaultInjection.class);
 
     private FaultInjection() {

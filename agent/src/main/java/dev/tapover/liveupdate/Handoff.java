@@ -21,6 +21,20 @@ public final class Handoff {
         }
     }
 
+    /** {@code received[i]} is the fd preserved under {@code tokens.get(i)}. */
+    public Handoff(Session session, StateSnapshot snapshot, java.util.List<String> tokens, int[] received) {
+        this.session = session;
+        this.snapshot = snapshot;
+        for (int i = 0; i < received.length && i < tokens.size(); i++) {
+            fds.put(tokens.get(i), received[i]);
+        }
+    }
+
+    /** Whether an fd is held under {@code token}. */
+    public boolean holds(String token) {
+        return fds.containsKey(token);
+    }
+
     public Session session() {
         return session;
     }

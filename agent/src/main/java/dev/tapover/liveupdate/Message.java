@@ -25,21 +25,15 @@ public record Message(String type, ObjectNode body) {
     public static final String REFUSE = "refuse";
     /** Successor → predecessor: build the session. */
     public static final String PRESERVE = "preserve";
-    /** Predecessor → successor: the session (run arguments, generation, the fd tokens and their metadata). */
+    /** Predecessor → successor: the session (run arguments, generation, the fd tokens and their metadata) + the fds. */
     public static final String SESSION = "session";
-    /** Successor → predecessor: stop reading and pause timers. */
+    /** Successor → predecessor: stop reading, pause timers and hand over. */
     public static final String FREEZE = "freeze";
-    /** Predecessor → successor: frozen. */
-    public static final String FROZEN = "frozen";
-    /** Successor → predecessor: send the fds; predecessor → successor: manifest + snapshot + the fds. */
+    /** Predecessor → successor, frozen: the manifest at the freeze + snapshot + the fds not sent with SESSION. */
     public static final String HANDOFF = "handoff";
-    /** Successor → predecessor: restored, ready to read. */
-    public static final String READY = "ready";
     /** Successor → predecessor: a check or a restore step failed; roll back. */
     public static final String FAIL = "fail";
-    /** Predecessor → successor: start reading; the predecessor will not read again. */
-    public static final String COMMIT = "commit";
-    /** Successor → predecessor: reading; the predecessor can go. */
+    /** Successor → predecessor: reading (with the restore report); the predecessor can go. */
     public static final String SERVING = "serving";
     /** Predecessor → successor: control socket released, copies closed, exiting. */
     public static final String FINISH = "finish";

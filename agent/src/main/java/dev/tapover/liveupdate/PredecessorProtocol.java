@@ -10,27 +10,28 @@ import java.io.IOException;
  * {@link Host}.
  *
  * <pre>
- *  successor                      predecessor (this)              step     waits at most
- *  HELLO {protocol range} ------>  compatible? HELLO | REFUSE     HELLO    step
- *  PRESERVE               ------>  Host.preserve(): SESSION       PRESERVE step
- *         (prepares: config, pcap handles, warm-up)
- *  FREEZE                 ------>  Host.freeze(): FROZEN          FREEZE   prepare
- *  HANDOFF                ------>  manifest + snapshot + fds      HANDOFF  step
- *         (checks fds, restores)
- *  READY | FAIL           ------>  COMMIT | roll back             RESTORE  restore
- *         (starts reading)
- *  SERVING                ------>  Host.finish(): FINISH, done    READY    step
+ *  successor                      predecessor (this)                      step     waits at most
+ *  HELLO {protocol range} ------>  compatible? HELLO | REFUSE             HELLO    step
+ *  PRESERVE               ------>  Host.preserve(): SESSION + all fds     PRESERVE step
+ *         (checks the fds, builds its data path on them, frozen; opens its link monitor; warm-up)
+ *  FREEZE                 ------>  Host.freeze(): HANDOFF {manifest,      FREEZE   prepare
+ *                                  snapshot} + the fds that changed
+ *         (checks them, restores, starts reading)
+ *  SERVING {steps} | FAIL ------>  Host.finish(): FINISH | roll back      RESTORE  restore
  * </pre>
  *
- * Before SERVING, anything else — a FAIL or ABORT, an unexpected message, the connection closing, a missed
- * deadline, a failed send — rolls back: the successor is stopped (and, once COMMIT was sent and it may be
- * reading, waited for), then the agent is unfrozen. Nothing was closed, so nothing is lost.
+ * Exactly one process reads the shared fds at any time: the successor holds copies from SESSION on but reads
+ * nothing before HANDOFF, which is sent only once this agent has stopped reading ({@link Host#freeze} returns
+ * when nothing reads); after HANDOFF this agent reads again only once the successor is gone. Before SERVING,
+ * anything else — a FAIL or ABORT, an unexpected message, the connection closing, a missed deadline, a failed
+ * send — rolls back: the successor is stopped (once HANDOFF was sent, killed and waited for: it may be
+ * reading), then the agent is unfrozen. Nothing was closed, so nothing is lost.
  */
 public final class PredecessorProtocol {
     /** What the protocol waits for. */
     public enum State {
-        AWAIT_HELLO("HELLO"), AWAIT_PRESERVE("PRESERVE"), AWAIT_FREEZE("FREEZE"), AWAIT_HANDOFF("HANDOFF"),
-        AWAIT_READY("RESTORE"), AWAIT_SERVING("READY"), FINISHED("FINISH"), ROLLED_BACK(null), REFUSED(null);
+        AWAIT_HELLO("HELLO"), AWAIT_PRESERVE("PRESERVE"), AWAIT_FREEZE("FREEZE"), AWAIT_SERVING("RESTORE"),
+        FINISHED("FINISH"), ROLLED_BACK(null), REFUSED(null);
 
         private final String step;
 
@@ -38,7 +39,7 @@ public final class PredecessorProtocol {
             this.step = step;
         }
 
-        /** The name of the step this state waits in: HELLO, PRESERVE, FREEZE, HANDOFF, RESTORE, READY. */
+        /** The name of the step this state waits in: HELLO, PRESERVE, FREEZE, RESTORE (HANDOFF is sent in FREEZE). */
         public String step() {
             return step;
         }
@@ -53,8 +54,9 @@ public final class PredecessorProtocol {
         long pid();
 
         /**
-         * Builds the session as things are now (run arguments, fd tokens and metadata) and a preview of the
-         * state snapshot: the successor checks it can read it, and warms up, before anything is frozen.
+         * Builds the session as things are now (run arguments, fd tokens and metadata, the fds themselves) and a
+         * preview of the state snapshot: the successor checks the fds and builds on them, reading nothing, and
+         * checks it can read the snapshot, before anything is frozen.
          */
         Preserved preserve() throws LiveUpdateException;
 
@@ -68,13 +70,17 @@ public final class PredecessorProtocol {
         void unfreeze();
 
         /**
-         * Stops the successor. {@code mayBeReading}: COMMIT was sent, so the successor may read the shared
-         * fds; the call then returns only once it is gone (or after a bound).
+         * Stops the successor. {@code mayBeReading}: HANDOFF was sent, so the successor may read the shared
+         * fds; the call then kills it and returns only once it is gone (or after a bound).
          */
         void stopSuccessor(boolean mayBeReading);
 
         /** The successor serves: release the control socket and what else it must bind, before FINISH. */
         void finish(Outcome outcome);
+
+        /** Last call of a rollback (after the unfreeze): undo what preserve() set up for the handoff. */
+        default void rolledBack() {
+        }
     }
 
     /** The session and a preview of the state, before the freeze. */
@@ -126,7 +132,7 @@ public final class PredecessorProtocol {
     private long deadlineNanos;
     private boolean frozen;
     private long frozenAtNanos;
-    private Frozen frozenState;
+    private Session preservedSession;
     private String successorVersion;
     private long successorPid;
     private Outcome outcome;
@@ -175,8 +181,6 @@ public final class PredecessorProtocol {
                 case AWAIT_HELLO -> hello(m, nowNanos);
                 case AWAIT_PRESERVE -> expect(m, Message.PRESERVE, nowNanos, this::preserve);
                 case AWAIT_FREEZE -> expect(m, Message.FREEZE, nowNanos, this::freeze);
-                case AWAIT_HANDOFF -> expect(m, Message.HANDOFF, nowNanos, this::handoff);
-                case AWAIT_READY -> expect(m, Message.READY, nowNanos, this::commit);
                 case AWAIT_SERVING -> expect(m, Message.SERVING, nowNanos, this::finish);
                 default -> throw new IllegalStateException("no message is expected in state " + state);
             }
@@ -205,7 +209,7 @@ public final class PredecessorProtocol {
     private long allowedNanos(State s) {
         return switch (s) {
             case AWAIT_FREEZE -> deadlines.prepareNanos();
-            case AWAIT_READY -> deadlines.restoreNanos();
+            case AWAIT_SERVING -> deadlines.restoreNanos();
             default -> deadlines.stepNanos();
         };
     }
@@ -262,37 +266,30 @@ public final class PredecessorProtocol {
 
     private void preserve(Message m, long nowNanos) throws IOException, LiveUpdateException {
         Preserved preserved = host.preserve();
+        preservedSession = preserved.session();
         Message reply = Message.of(Message.SESSION);
         reply.body().set("session", preserved.session().toJson());
         reply.body().set("preview", preserved.preview().toJson());
-        channel.send(reply);
+        channel.send(reply, preserved.session().fds());
         enter(State.AWAIT_FREEZE, nowNanos + deadlines.prepareNanos());
     }
 
+    /** Freezes, then hands over at once: the manifest at the freeze, the snapshot, and the fds not sent with SESSION. */
     private void freeze(Message m, long nowNanos) throws IOException, LiveUpdateException {
         frozen = true; // set first: a failing freeze is undone by the rollback's unfreeze
         frozenAtNanos = nowNanos;
-        frozenState = host.freeze();
+        Frozen frozenState = host.freeze();
         if (frozenState.frozenAtNanos() != 0 && frozenState.frozenAtNanos() - nowNanos >= 0) {
             frozenAtNanos = frozenState.frozenAtNanos();
         }
-        Message reply = Message.of(Message.FROZEN);
-        reply.body().put("fds", frozenState.session().entries().size());
-        channel.send(reply);
-        enter(State.AWAIT_HANDOFF, nowNanos + deadlines.stepNanos());
-    }
-
-    private void handoff(Message m, long nowNanos) throws IOException {
+        Session changed = frozenState.session().changedSince(preservedSession);
         Message reply = Message.of(Message.HANDOFF);
         reply.body().set("session", frozenState.session().toJson());
         reply.body().set("snapshot", frozenState.snapshot().toJson());
-        channel.send(reply, frozenState.session().fds());
-        enter(State.AWAIT_READY, nowNanos + deadlines.restoreNanos());
-    }
-
-    private void commit(Message m, long nowNanos) throws IOException {
-        channel.send(Message.of(Message.COMMIT));
-        enter(State.AWAIT_SERVING, nowNanos + deadlines.stepNanos());
+        com.fasterxml.jackson.databind.node.ArrayNode tokens = reply.body().putArray("fdTokens");
+        changed.entries().forEach(e -> tokens.add(e.token()));
+        channel.send(reply, changed.fds());
+        enter(State.AWAIT_SERVING, nowNanos + deadlines.restoreNanos());
     }
 
     private void finish(Message m, long nowNanos) {
@@ -325,7 +322,7 @@ public final class PredecessorProtocol {
             // gone already
         }
         channel.close();
-        host.stopSuccessor(at == State.AWAIT_SERVING);
+        host.stopSuccessor(at == State.AWAIT_SERVING); // HANDOFF was sent: it may be reading
         long gap = frozen ? nowNanos - frozenAtNanos : -1;
         if (frozen) {
             host.unfreeze();
@@ -333,6 +330,7 @@ public final class PredecessorProtocol {
         }
         state = State.ROLLED_BACK;
         outcome = new Outcome(Outcome.ROLLED_BACK, at.step(), reason, gap, gap, successorVersion, successorPid);
+        host.rolledBack();
     }
 
     private static String orUnknown(String s) {

@@ -39,6 +39,24 @@ public record Session(String master, long generation, List<String> argv, List<Fd
         return null;
     }
 
+    /**
+     * The entries (with their fds) that {@code earlier} does not hold: a new token, or a token now naming
+     * another open file (dev/ino), e.g. a link's socket opened again since. Not a complete session: no checks.
+     */
+    public Session changedSince(Session earlier) {
+        List<FdEntry> out = new java.util.ArrayList<>();
+        int[] outFds = new int[entries.size()];
+        for (int i = 0; i < entries.size(); i++) {
+            FdEntry e = entries.get(i);
+            FdEntry before = earlier == null ? null : earlier.entry(e.token());
+            if (before == null || before.dev() != e.dev() || before.ino() != e.ino()) {
+                outFds[out.size()] = i < fds.length ? fds[i] : -1;
+                out.add(e);
+            }
+        }
+        return new Session(master, generation, argv, out, java.util.Arrays.copyOf(outFds, out.size()));
+    }
+
     /** The token of the master's TAP. */
     public String tapToken() {
         return FdEntry.tokenFor(FdKind.TAP, master);

@@ -15,10 +15,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tapover.natives.NativeException;
 
 /**
- * Used by {@code tapover run --takeover SOCKET} in this order: {@link #connect} (HELLO, PRESERVE),
- * {@link #freezeAndHandOff} (FREEZE, HANDOFF, fd checks), {@link #ready} (READY, waits for COMMIT), then —
- * reading — {@link #serving} (SERVING, waits for FINISH). Any failure before {@link #ready} returns leaves
- * the running agent as it was; {@link #fail} tells it why.
+ * Used by {@code tapover run --takeover SOCKET} in this order: {@link #connect} (HELLO, PRESERVE: the session
+ * and the fds, checked), {@link #freezeAndHandOff} (FREEZE, answered by HANDOFF: the manifest at the freeze,
+ * the snapshot, the fds that changed, checked), then — reading — {@link #serving} (SERVING, waits for FINISH).
+ * Any failure before reading leaves the running agent as it was; {@link #fail} tells it why.
  */
 public final class Successor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Successor.class);
@@ -28,6 +28,7 @@ public final class Successor implements AutoCloseable {
     private final Path path;
     private Session session;
     private StateSnapshot preview;
+    private Handoff early;
     private String predecessorVersion;
     private long predecessorPid;
     private long frozenAtNanos;
@@ -61,11 +62,17 @@ public final class Successor implements AutoCloseable {
             LOG.info("event=takeover-hello predecessor_pid={} predecessor_version={} protocol={}", s.predecessorPid,
                     s.predecessorVersion, answer.body().path("protocol").asInt());
             FaultInjection.pauseIf("hello");
-            Message sessionAnswer = s.exchange(Message.of(Message.PRESERVE)).message();
-            s.session = Session.fromJson(sessionAnswer.body().get("session"));
-            // read the preview now: an unreadable snapshot fails here, before anything is frozen
-            s.preview = StateSnapshot.fromJson(sessionAnswer.body().get("preview"));
-            warmUpChecks(s.transport);
+            Transport.Incoming in = s.exchange(Message.of(Message.PRESERVE));
+            try {
+                s.session = Session.fromJson(in.message().body().get("session"));
+                // read the preview now: an unreadable snapshot fails here, before anything is frozen
+                s.preview = StateSnapshot.fromJson(in.message().body().get("preview"));
+                check(s.session.entries(), in);
+            } catch (LiveUpdateException e) {
+                Transport.closeAll(in.fds());
+                throw e;
+            }
+            s.early = new Handoff(s.session, s.preview, in.fds());
             LOG.info("event=takeover-session master={} generation={} fds={}", s.session.master(), s.session.generation(),
                     s.session.entries().stream().map(FdEntry::token).toList());
             FaultInjection.pauseIf("preserve");
@@ -85,10 +92,21 @@ public final class Successor implements AutoCloseable {
         return preview;
     }
 
-    /** Runs the fd checks once on fds of this process, so the checks after HANDOFF run warm. */
-    private static void warmUpChecks(Transport transport) {
-        FdCheck.probe(0);
-        FdCheck.probe(transport.fd());
+    /**
+     * The fds that came with SESSION, checked against it, by token: the successor builds on them before the
+     * freeze and reads nothing until HANDOFF. Untaken ones are closed by {@link #close}.
+     */
+    public Handoff early() {
+        return early;
+    }
+
+    /** Checks the fds that came with {@code in} against {@code entries} (the same order). */
+    private static void check(List<FdEntry> entries, Transport.Incoming in) throws LiveUpdateException {
+        List<FdCheck.Observed> observed = new ArrayList<>();
+        for (int fd : in.fds()) {
+            observed.add(FdCheck.probe(fd));
+        }
+        FdCheck.verify(entries, observed, in.truncated());
     }
 
     public String predecessorVersion() {
@@ -103,20 +121,23 @@ public final class Successor implements AutoCloseable {
         return path;
     }
 
-    /** When FROZEN arrived (System.nanoTime), for the gap this side measures. */
+    /** When FREEZE was sent (System.nanoTime), for the gap this side measures (a little longer than the real one). */
     public long frozenAtNanos() {
         return frozenAtNanos;
     }
 
-    /** FREEZE, then HANDOFF: receives manifest, snapshot and fds, and checks every fd (TUNGETIFF, fstat). */
+    /**
+     * FREEZE, answered by HANDOFF: the manifest at the freeze, the snapshot, and the fds that changed since
+     * SESSION (checked). Returns them by token; the others are in {@link #early()}, whose entries must still
+     * describe the same files.
+     */
     public Handoff freezeAndHandOff() throws LiveUpdateException {
         try {
-            exchange(Message.of(Message.FREEZE));
             frozenAtNanos = System.nanoTime();
-            FaultInjection.pauseIf("freeze");
-            Transport.Incoming in = exchange(Message.of(Message.HANDOFF));
+            Transport.Incoming in = exchange(Message.of(Message.FREEZE));
             Session final0;
             StateSnapshot snapshot;
+            List<String> tokens = new ArrayList<>();
             try {
                 final0 = Session.fromJson(in.message().body().get("session"));
                 snapshot = StateSnapshot.fromJson(in.message().body().get("snapshot"));
@@ -124,18 +145,34 @@ public final class Successor implements AutoCloseable {
                     throw new LiveUpdateException("the handoff is for master " + final0.master() + " but the session was for "
                             + session.master());
                 }
-                List<FdCheck.Observed> observed = new ArrayList<>();
-                for (int fd : in.fds()) {
-                    observed.add(FdCheck.probe(fd));
+                List<FdEntry> sent = new ArrayList<>();
+                for (com.fasterxml.jackson.databind.JsonNode t : in.message().body().path("fdTokens")) {
+                    FdEntry e = final0.entry(t.asText());
+                    if (e == null) {
+                        throw new LiveUpdateException("the handoff carries an fd for \"" + t.asText()
+                                + "\", which its manifest does not list");
+                    }
+                    sent.add(e);
+                    tokens.add(e.token());
                 }
-                FdCheck.verify(final0.entries(), observed, in.truncated());
+                check(sent, in);
+                for (FdEntry e : final0.entries()) {
+                    if (tokens.contains(e.token())) {
+                        continue;
+                    }
+                    FdEntry before = session.entry(e.token());
+                    if (before == null || before.dev() != e.dev() || before.ino() != e.ino()) {
+                        throw new LiveUpdateException("fd \"" + e.token() + "\" changed since the session but the handoff "
+                                + "does not carry it");
+                    }
+                }
             } catch (LiveUpdateException e) {
                 Transport.closeAll(in.fds());
                 throw e;
             }
             session = final0;
-            LOG.info("event=takeover-handoff fds={} checked=ok", in.fds().length);
-            Handoff handoff = new Handoff(final0, snapshot, in.fds());
+            LOG.debug("event=takeover-handoff fds={} checked=ok", in.fds().length);
+            Handoff handoff = new Handoff(final0, snapshot, tokens, in.fds());
             FaultInjection.pauseIf("handoff");
             return handoff;
         } catch (LiveUpdateException e) {
@@ -144,24 +181,11 @@ public final class Successor implements AutoCloseable {
         }
     }
 
-    /** READY with the restore report; returns once COMMIT arrives (from then on this side reads). */
-    public void ready(List<RestorePlan.StepReport> report) throws LiveUpdateException {
-        FaultInjection.pauseIf("restore");
-        Message ready = readyMessage(report);
-        try {
-            send(ready);
-            FaultInjection.pauseIf("ready");
-            await();
-        } catch (LiveUpdateException e) {
-            fail(e.getMessage());
-            throw e;
-        }
-    }
-
-    /** READY with the restore report (also built once before the freeze, so that it is quick inside it). */
-    public static Message readyMessage(List<RestorePlan.StepReport> report) {
-        Message ready = Message.of(Message.READY);
-        ArrayNode steps = ready.body().putArray("steps");
+    /** SERVING's message with the restore report (also built once before the freeze, so that it is quick inside it). */
+    public static Message servingMessage(List<RestorePlan.StepReport> report, long readingAtNanos) {
+        Message m = Message.of(Message.SERVING);
+        m.body().put("readingAtNanos", readingAtNanos);
+        ArrayNode steps = m.body().putArray("steps");
         for (RestorePlan.StepReport r : report) {
             ObjectNode n = steps.addObject();
             n.put("name", r.name());
@@ -169,18 +193,17 @@ public final class Successor implements AutoCloseable {
             n.put("attempts", r.attempts());
             n.put("micros", r.micros());
         }
-        return ready;
+        return m;
     }
 
     /**
-     * SERVING, then waits (bounded) for FINISH or the predecessor closing the connection: either way the
-     * predecessor has released the control socket by then, or is about to.
+     * SERVING (this side reads since {@code readingAtNanos}), then waits (bounded) for FINISH or the
+     * predecessor closing the connection: either way the predecessor has released the control socket by
+     * then, or is about to.
      */
-    public void serving(long readingAtNanos) {
+    public void serving(List<RestorePlan.StepReport> report, long readingAtNanos) {
         try {
-            Message m = Message.of(Message.SERVING);
-            m.body().put("readingAtNanos", readingAtNanos);
-            send(m);
+            send(servingMessage(report, readingAtNanos));
             await();
         } catch (LiveUpdateException e) {
             LOG.info("event=takeover-finish-not-seen why=\"{}\" (serving anyway)", e.getMessage());
@@ -237,7 +260,7 @@ public final class Successor implements AutoCloseable {
                 Transport.closeAll(in.fds());
                 throw e;
             }
-            if (!Message.HANDOFF.equals(in.message().type())) {
+            if (!Message.HANDOFF.equals(in.message().type()) && !Message.SESSION.equals(in.message().type())) {
                 Transport.closeAll(in.fds());
             }
             return in;
@@ -246,6 +269,9 @@ public final class Successor implements AutoCloseable {
 
     @Override
     public void close() {
+        if (early != null) {
+            early.closeUntaken();
+        }
         transport.close();
     }
 }

@@ -7,19 +7,20 @@ import java.util.List;
  * Pure logic, time passed in. The successor asks, the predecessor answers; each request names the answer it
  * waits for and how long it waits:
  * <pre>
- *   send      HELLO    PRESERVE  FREEZE   HANDOFF  READY    SERVING
- *   answer    HELLO    SESSION   FROZEN   HANDOFF  COMMIT   FINISH
- *   within    step     step      step     step     step     step
+ *   send      HELLO    PRESERVE          FREEZE            SERVING
+ *   answer    HELLO    SESSION + fds     HANDOFF (+ fds)   FINISH
+ *   within    step     step              step              step
  * </pre>
- * An answer of another type fails the update with a one-sentence reason (REFUSE and ABORT carry the
- * predecessor's own); so do a closed connection and a missed deadline. Failing before READY changes nothing:
- * the successor has read nothing and exits, closing only its copies.
+ * Between HANDOFF and SERVING the successor restores and starts reading: nothing is asked in that step
+ * (RESTORE). An answer of another type fails the update with a one-sentence reason (REFUSE and ABORT carry the
+ * predecessor's own); so do a closed connection and a missed deadline. Failing before it starts reading changes
+ * nothing: the successor exits, closing only its copies.
  */
 public final class SuccessorProtocol {
     private static final List<String> REQUESTS = List.of(Message.HELLO, Message.PRESERVE, Message.FREEZE,
-            Message.HANDOFF, Message.READY, Message.SERVING);
-    private static final List<String> ANSWERS = List.of(Message.HELLO, Message.SESSION, Message.FROZEN,
-            Message.HANDOFF, Message.COMMIT, Message.FINISH);
+            Message.SERVING);
+    private static final List<String> ANSWERS = List.of(Message.HELLO, Message.SESSION, Message.HANDOFF,
+            Message.FINISH);
 
     private final Deadlines deadlines;
     private int next;
@@ -31,10 +32,10 @@ public final class SuccessorProtocol {
         this.deadlines = deadlines;
     }
 
-    /** The name of the step in progress: HELLO, PRESERVE, FREEZE, HANDOFF, RESTORE (before READY), READY. */
+    /** The name of the step in progress: HELLO, PRESERVE, FREEZE (until HANDOFF arrives), RESTORE, SERVING. */
     public String step() {
         if (expecting == null) {
-            return next == 4 ? "RESTORE" : next >= REQUESTS.size() ? "DONE" : REQUESTS.get(next).toUpperCase();
+            return next == 3 ? "RESTORE" : next >= REQUESTS.size() ? "DONE" : REQUESTS.get(next).toUpperCase();
         }
         return REQUESTS.get(next - 1).toUpperCase();
     }

@@ -7,8 +7,9 @@ package dev.tapover.liveupdate;
  * {@link #MIN_PROTOCOL} at the oldest version this build can still take over from.
  */
 public final class Versions {
-    public static final int PROTOCOL = 1;
-    public static final int MIN_PROTOCOL = 1;
+    /** 2: the fds travel with SESSION, FREEZE is answered by HANDOFF, no READY/COMMIT (1 had them). */
+    public static final int PROTOCOL = 2;
+    public static final int MIN_PROTOCOL = 2;
 
     private Versions() {
     }

@@ -27,6 +27,8 @@ class PredecessorProtocolTest {
         final List<String> calls = new ArrayList<>();
         boolean failFreeze;
         boolean failPreserve;
+        /** What freeze() returns as the session at the freeze (default: as preserved). */
+        Session atFreeze = Samples.session();
 
         @Override
         public String version() {
@@ -53,7 +55,7 @@ class PredecessorProtocolTest {
             if (failFreeze) {
                 throw new LiveUpdateException("cannot freeze the agent: the data path did not answer");
             }
-            return new PredecessorProtocol.Frozen(Samples.session(), Samples.snapshot());
+            return new PredecessorProtocol.Frozen(atFreeze, Samples.snapshot());
         }
 
         @Override
@@ -124,13 +126,10 @@ class PredecessorProtocolTest {
     /** Drives the protocol to {@code target} along the happy path. */
     private void driveTo(State target) {
         List<Runnable> steps = List.of(
-                () -> receive(hello(1, 1), 5),
+                () -> receive(hello(Versions.PROTOCOL, Versions.PROTOCOL), 5),
                 () -> receive(Message.of(Message.PRESERVE), 5),
-                () -> receive(Message.of(Message.FREEZE), 5),
-                () -> receive(Message.of(Message.HANDOFF), 1),
-                () -> receive(Message.of(Message.READY), 20));
-        State[] order = {State.AWAIT_HELLO, State.AWAIT_PRESERVE, State.AWAIT_FREEZE, State.AWAIT_HANDOFF,
-            State.AWAIT_READY, State.AWAIT_SERVING};
+                () -> receive(Message.of(Message.FREEZE), 5));
+        State[] order = {State.AWAIT_HELLO, State.AWAIT_PRESERVE, State.AWAIT_FREEZE, State.AWAIT_SERVING};
         for (int i = 0; order[i] != target; i++) {
             steps.get(i).run();
         }
@@ -138,9 +137,9 @@ class PredecessorProtocolTest {
     }
 
     @Test
-    void happyPathWalksEveryStepAndHandsTheFdsOverInOneMessage() {
+    void happyPathWalksEveryStepTheFdsTravelWithTheSessionAndFreezeIsAnsweredByTheHandoff() {
         assertEquals(State.AWAIT_HELLO, protocol.state());
-        receive(hello(1, 3), 5);
+        receive(hello(2, 3), 5);
         assertEquals(State.AWAIT_PRESERVE, protocol.state());
         assertEquals(Message.HELLO, channel.lastType());
         assertEquals(Versions.PROTOCOL, channel.sent.get(0).body().get("protocol").asInt());
@@ -151,40 +150,52 @@ class PredecessorProtocolTest {
         assertEquals(Message.SESSION, channel.lastType());
         assertEquals("fo0", channel.sent.get(1).body().get("session").get("master").asText());
         assertTrue(channel.sent.get(1).body().has("preview"), "the session carries a preview of the snapshot");
+        assertArrayEquals(Samples.FDS, channel.fds.get(1), "all fds travel with the session, in manifest order");
         assertFalse(protocol.frozen());
+        assertEquals(now + DEADLINES.prepareNanos(), protocol.deadlineNanos());
 
         receive(Message.of(Message.FREEZE), 5);
         assertTrue(protocol.frozen());
-        assertEquals(Message.FROZEN, channel.lastType());
         long frozenAt = now;
-
-        receive(Message.of(Message.HANDOFF), 1);
-        assertEquals(State.AWAIT_READY, protocol.state());
-        Message handoff = channel.sent.get(3);
-        assertEquals(Message.HANDOFF, handoff.type());
-        assertArrayEquals(Samples.FDS, channel.fds.get(3), "all fds travel with the manifest, in manifest order");
-        assertEquals(StateSnapshot.SCHEMA, handoff.body().get("snapshot").get("schema").asInt());
-        assertEquals(3, handoff.body().get("session").get("fds").size());
-
-        receive(Message.of(Message.READY), 20);
-        assertEquals(Message.COMMIT, channel.lastType());
         assertEquals(State.AWAIT_SERVING, protocol.state());
+        Message handoff = channel.sent.get(2);
+        assertEquals(Message.HANDOFF, handoff.type(), "FREEZE is answered by the handoff itself: no FROZEN round trip");
+        assertArrayEquals(new int[0], channel.fds.get(2), "no fd changed since the session: none travels again");
+        assertEquals(0, handoff.body().get("fdTokens").size());
+        assertEquals(StateSnapshot.SCHEMA, handoff.body().get("snapshot").get("schema").asInt());
+        assertEquals(3, handoff.body().get("session").get("fds").size(), "the manifest at the freeze (ring slots)");
+        assertEquals(now + DEADLINES.restoreNanos(), protocol.deadlineNanos());
 
         Message serving = Message.of(Message.SERVING);
-        serving.body().put("readingAtNanos", frozenAt + 22 * MS);
-        receive(serving, 2);
+        serving.body().put("readingAtNanos", frozenAt + 12 * MS);
+        receive(serving, 13);
         assertEquals(State.FINISHED, protocol.state());
         assertEquals(Message.FINISH, channel.lastType());
         assertTrue(channel.closed);
         assertEquals(List.of("preserve", "freeze", "finish"), host.calls, "never unfrozen, successor never stopped");
         PredecessorProtocol.Outcome o = protocol.outcome();
         assertTrue(o.done());
-        assertEquals(22 * MS, o.gapNanos(), "the gap ends when the successor started reading");
-        assertEquals(23 * MS, o.frozenNanos(), "frozen from FREEZE to SERVING");
+        assertEquals(12 * MS, o.gapNanos(), "the gap ends when the successor started reading");
+        assertEquals(13 * MS, o.frozenNanos(), "frozen from FREEZE to SERVING");
         assertEquals(4242, o.successorPid());
         assertEquals("2.0.0", o.successor());
         assertEquals(Long.MAX_VALUE, protocol.deadlineNanos());
         assertFalse(protocol.frozen());
+    }
+
+    @Test
+    void aSocketOpenedAgainSinceTheSessionTravelsWithTheHandoffAlone() throws LiveUpdateException {
+        // eth2's socket was re-opened between PRESERVE and FREEZE (new inode, new fd number)
+        Session s = Samples.session();
+        host.atFreeze = new Session.Builder("fo0", 0).argv(s.argv())
+                .add(s.entries().get(0), Samples.FDS[0]).add(s.entries().get(1), Samples.FDS[1])
+                .add(Samples.packet("eth2", 3, 9999), 20).build();
+        driveTo(State.AWAIT_SERVING);
+        Message handoff = channel.sent.get(2);
+        assertEquals(Message.HANDOFF, handoff.type());
+        assertArrayEquals(new int[] {20}, channel.fds.get(2));
+        assertEquals(1, handoff.body().get("fdTokens").size());
+        assertEquals("packet/eth2", handoff.body().get("fdTokens").get(0).asText());
     }
 
     @Test
@@ -197,11 +208,9 @@ class PredecessorProtocolTest {
             }
         };
         PredecessorProtocol p = new PredecessorProtocol(late, channel, DEADLINES, now);
-        p.onMessage(hello(1, 1), now);
+        p.onMessage(hello(Versions.PROTOCOL, Versions.PROTOCOL), now);
         p.onMessage(Message.of(Message.PRESERVE), now);
         p.onMessage(Message.of(Message.FREEZE), now); // sized queues for 4 ms, then stopped reading
-        p.onMessage(Message.of(Message.HANDOFF), now + 5 * MS);
-        p.onMessage(Message.of(Message.READY), now + 20 * MS);
         p.onMessage(Message.of(Message.SERVING), now + 24 * MS);
         assertEquals(20 * MS, p.outcome().frozenNanos());
     }
@@ -214,15 +223,15 @@ class PredecessorProtocolTest {
         receive(serving, 2);
         PredecessorProtocol.Outcome o = protocol.outcome();
         assertEquals(o.frozenNanos(), o.gapNanos());
-        assertEquals(23 * MS, o.gapNanos());
+        assertEquals(2 * MS, o.gapNanos());
     }
 
     @Test
     void anIncompatibleSuccessorIsRefusedAndNothingIsTouched() {
-        receive(hello(2, 3), 1);
+        receive(hello(3, 4), 1);
         assertEquals(State.REFUSED, protocol.state());
         assertEquals(Message.REFUSE, channel.lastType());
-        assertTrue(channel.sent.get(0).text("reason").contains("speaks live-update protocol 2..3"),
+        assertTrue(channel.sent.get(0).text("reason").contains("speaks live-update protocol 3..4"),
                 channel.sent.get(0).text("reason"));
         assertTrue(channel.closed);
         assertEquals(List.of(), host.calls, "no preserve, no freeze, nothing to stop or undo");
@@ -243,11 +252,10 @@ class PredecessorProtocolTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = State.class, names = {"AWAIT_HELLO", "AWAIT_PRESERVE", "AWAIT_FREEZE", "AWAIT_HANDOFF",
-        "AWAIT_READY", "AWAIT_SERVING"})
+    @EnumSource(value = State.class, names = {"AWAIT_HELLO", "AWAIT_PRESERVE", "AWAIT_FREEZE", "AWAIT_SERVING"})
     void aMissedDeadlineRollsBackAtEveryStep(State at) {
         driveTo(at);
-        long allowed = at == State.AWAIT_READY ? DEADLINES.restoreNanos()
+        long allowed = at == State.AWAIT_SERVING ? DEADLINES.restoreNanos()
                 : at == State.AWAIT_FREEZE ? DEADLINES.prepareNanos() : DEADLINES.stepNanos();
         long entered = protocol.deadlineNanos() - allowed;
         protocol.onTick(entered + allowed - 1);
@@ -257,8 +265,7 @@ class PredecessorProtocolTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = State.class, names = {"AWAIT_HELLO", "AWAIT_PRESERVE", "AWAIT_FREEZE", "AWAIT_HANDOFF",
-        "AWAIT_READY", "AWAIT_SERVING"})
+    @EnumSource(value = State.class, names = {"AWAIT_HELLO", "AWAIT_PRESERVE", "AWAIT_FREEZE", "AWAIT_SERVING"})
     void theSuccessorDyingRollsBackAtEveryStep(State at) {
         driveTo(at);
         now += 7 * MS;
@@ -267,8 +274,7 @@ class PredecessorProtocolTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = State.class, names = {"AWAIT_HELLO", "AWAIT_PRESERVE", "AWAIT_FREEZE", "AWAIT_HANDOFF",
-        "AWAIT_READY", "AWAIT_SERVING"})
+    @EnumSource(value = State.class, names = {"AWAIT_HELLO", "AWAIT_PRESERVE", "AWAIT_FREEZE", "AWAIT_SERVING"})
     void aSuccessorThatGivesUpRollsBackAtEveryStep(State at) {
         driveTo(at);
         receive(Message.withReason(Message.FAIL, "fd \"tap/fo0\" is TAP \"fo1\", not \"fo0\""), 3);
@@ -276,8 +282,7 @@ class PredecessorProtocolTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = State.class, names = {"AWAIT_PRESERVE", "AWAIT_FREEZE", "AWAIT_HANDOFF", "AWAIT_READY",
-        "AWAIT_SERVING"})
+    @EnumSource(value = State.class, names = {"AWAIT_PRESERVE", "AWAIT_FREEZE", "AWAIT_SERVING"})
     void aMessageOutOfOrderRollsBack(State at) {
         driveTo(at);
         receive(Message.of(Message.HELLO), 1);
@@ -298,7 +303,7 @@ class PredecessorProtocolTest {
         assertTrue(o.reason().contains(reasonPart), o.reason());
         assertTrue(channel.closed, "the connection is closed");
         assertEquals(Message.ABORT, channel.lastType(), "the successor is told why");
-        boolean wasFrozen = at.ordinal() >= State.AWAIT_HANDOFF.ordinal();
+        boolean wasFrozen = at == State.AWAIT_SERVING; // frozen, and HANDOFF sent: it may read
         boolean mayRead = at == State.AWAIT_SERVING;
         List<String> expected = new ArrayList<>();
         if (at.ordinal() >= State.AWAIT_FREEZE.ordinal()) {
@@ -311,7 +316,8 @@ class PredecessorProtocolTest {
         if (wasFrozen) {
             expected.add("unfreeze");
         }
-        assertEquals(expected, host.calls, "stopped first, then unfrozen (only if it was frozen)");
+        assertEquals(expected, host.calls, "stopped (killed and waited for once it may read) before unfreezing: "
+                + "one reader at a time");
         assertFalse(protocol.frozen());
         assertEquals(wasFrozen, o.frozenNanos() >= 0);
         assertTrue(protocol.isDone());
@@ -344,22 +350,24 @@ class PredecessorProtocolTest {
     }
 
     @Test
-    void aFailedHandoffSendRollsBackAndUnfreezes() {
-        driveTo(State.AWAIT_HANDOFF);
+    void aFailedHandoffSendRollsBackAndUnfreezesWithoutWaitingForAReader() {
+        driveTo(State.AWAIT_FREEZE);
         channel.failOn = Message.HANDOFF;
-        receive(Message.of(Message.HANDOFF), 1);
+        receive(Message.of(Message.FREEZE), 1);
         assertEquals(State.ROLLED_BACK, protocol.state());
+        assertEquals("FREEZE", protocol.outcome().step());
         assertTrue(protocol.outcome().reason().contains("EPIPE"), protocol.outcome().reason());
-        assertEquals(List.of("preserve", "freeze", "stop-successor", "unfreeze"), host.calls);
+        assertEquals(List.of("preserve", "freeze", "stop-successor", "unfreeze"), host.calls,
+                "the handoff never arrived: the successor cannot have read");
     }
 
     @Test
     void theRestoreStepHasItsOwnLongerDeadline() {
-        driveTo(State.AWAIT_HANDOFF);
-        receive(Message.of(Message.HANDOFF), 0);
+        driveTo(State.AWAIT_FREEZE);
+        receive(Message.of(Message.FREEZE), 0);
         assertEquals(now + DEADLINES.restoreNanos(), protocol.deadlineNanos());
         protocol.onTick(now + DEADLINES.stepNanos() + MS);
-        assertEquals(State.AWAIT_READY, protocol.state(), "the step deadline does not apply to RESTORE");
+        assertEquals(State.AWAIT_SERVING, protocol.state(), "the step deadline does not apply to RESTORE");
     }
 
     @Test
@@ -373,7 +381,7 @@ class PredecessorProtocolTest {
 
     @Test
     void eachAnswerRestartsTheStepDeadline() {
-        receive(hello(1, 1), 2_900);
+        receive(hello(Versions.PROTOCOL, Versions.PROTOCOL), 2_900);
         assertEquals(now + DEADLINES.stepNanos(), protocol.deadlineNanos());
         receive(Message.of(Message.PRESERVE), 2_900);
         protocol.onTick(now);
@@ -382,14 +390,14 @@ class PredecessorProtocolTest {
 
     @Test
     void abortFromOutsideRollsBack() {
-        driveTo(State.AWAIT_READY);
+        driveTo(State.AWAIT_SERVING);
         protocol.abort("the running agent is stopping", now);
-        assertRolledBack(State.AWAIT_READY, "the running agent is stopping");
+        assertRolledBack(State.AWAIT_SERVING, "the running agent is stopping");
     }
 
     @Test
     void stepNamesFollowTheIssue() {
-        assertEquals(List.of("HELLO", "PRESERVE", "FREEZE", "HANDOFF", "RESTORE", "READY"),
+        assertEquals(List.of("HELLO", "PRESERVE", "FREEZE", "RESTORE"),
                 List.of(State.values()).stream().filter(PredecessorProtocolTest::waiting).map(State::step).toList());
         assertNull(State.ROLLED_BACK.step());
     }

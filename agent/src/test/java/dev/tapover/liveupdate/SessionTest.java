@@ -95,4 +95,21 @@ class SessionTest {
         assertEquals(List.of("--primary", "eth1"), s.argv());
         assertEquals(2, s.generation());
     }
+
+    @Test
+    void changedSinceListsNewTokensAndTokensNamingAnotherFileWithTheirFds() throws LiveUpdateException {
+        Session before = Samples.session();
+        assertEquals(List.of(), before.changedSince(before).entries(), "nothing changed");
+        assertArrayEquals(new int[0], before.changedSince(before).fds());
+        Session after = new Session.Builder("fo0", 0).argv(before.argv())
+                .add(before.entries().get(0), 30) // the same TAP under another fd number: the same file
+                .add(Samples.packet("eth1", 2, 7777), 31) // eth1's socket opened again: another inode
+                .add(before.entries().get(2), 32)
+                .add(Samples.packet("eth3", 4, 9003), 33) // a link that appeared
+                .build();
+        Session changed = after.changedSince(before);
+        assertEquals(List.of("packet/eth1", "packet/eth3"), changed.entries().stream().map(FdEntry::token).toList());
+        assertArrayEquals(new int[] {31, 33}, changed.fds());
+        assertEquals(4, after.changedSince(null).entries().size(), "without an earlier session every fd travels");
+    }
 }

@@ -17,10 +17,12 @@ import org.junit.jupiter.api.Test;
 class SmallPartsTest {
     @Test
     void versionsAreCompatibleWhenTheRangeHoldsOurs() {
-        assertNull(Versions.incompatibility(1, 1));
+        assertNull(Versions.incompatibility(2, 2));
         assertNull(Versions.incompatibility(1, 4));
-        assertEquals("the successor speaks live-update protocol 2..4 and this agent speaks 1; upgrade through a build "
-                + "that speaks both", Versions.incompatibility(2, 4));
+        assertEquals("the successor speaks live-update protocol 3..4 and this agent speaks 2; upgrade through a build "
+                + "that speaks both", Versions.incompatibility(3, 4));
+        assertEquals("the successor speaks live-update protocol 1..1 and this agent speaks 2; upgrade through a build "
+                + "that speaks both", Versions.incompatibility(1, 1), "a protocol-1 build (READY/COMMIT) is refused");
         assertTrue(Versions.incompatibility(3, 2).contains("empty protocol range"));
     }
 

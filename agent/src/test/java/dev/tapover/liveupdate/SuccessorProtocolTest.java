@@ -25,10 +25,9 @@ class SuccessorProtocolTest {
 
     @Test
     void everyRequestGetsItsAnswerInOrder() throws LiveUpdateException {
-        List<String> steps = List.of("HELLO", "PRESERVE", "FREEZE", "HANDOFF", "READY", "SERVING");
+        List<String> steps = List.of("HELLO", "PRESERVE", "FREEZE", "SERVING");
         String[][] pairs = {{Message.HELLO, Message.HELLO}, {Message.PRESERVE, Message.SESSION},
-            {Message.FREEZE, Message.FROZEN}, {Message.HANDOFF, Message.HANDOFF}, {Message.READY, Message.COMMIT},
-            {Message.SERVING, Message.FINISH}};
+            {Message.FREEZE, Message.HANDOFF}, {Message.SERVING, Message.FINISH}};
         for (int i = 0; i < pairs.length; i++) {
             protocol.request(Message.of(pairs[i][0]), now);
             assertEquals(steps.get(i), protocol.step());
@@ -42,12 +41,25 @@ class SuccessorProtocolTest {
     }
 
     @Test
-    void betweenHandoffAndReadyTheStepIsRestore() throws LiveUpdateException {
+    void betweenHandoffAndServingTheStepIsRestore() throws LiveUpdateException {
         ask(Message.HELLO, Message.HELLO);
         ask(Message.PRESERVE, Message.SESSION);
-        ask(Message.FREEZE, Message.FROZEN);
-        ask(Message.HANDOFF, Message.HANDOFF);
+        ask(Message.FREEZE, Message.HANDOFF);
         assertEquals("RESTORE", protocol.step());
+        assertThrows(IllegalStateException.class, () -> protocol.request(Message.of(Message.HANDOFF), now),
+                "protocol 2 has no HANDOFF request: FREEZE is answered with the handoff");
+        protocol.request(Message.of(Message.SERVING), now);
+        assertEquals(Message.FINISH, protocol.expecting());
+    }
+
+    @Test
+    void aFreezeAnsweredWithAnythingButTheHandoffFails() throws LiveUpdateException {
+        ask(Message.HELLO, Message.HELLO);
+        ask(Message.PRESERVE, Message.SESSION);
+        protocol.request(Message.of(Message.FREEZE), now);
+        LiveUpdateException e = assertThrows(LiveUpdateException.class,
+                () -> protocol.answer(Message.of("frozen"), now)); // protocol 1's answer
+        assertEquals("the running agent answered FREEZE with FROZEN instead of HANDOFF", e.getMessage());
     }
 
     @Test
@@ -84,14 +96,14 @@ class SuccessorProtocolTest {
         ask(Message.HELLO, Message.HELLO);
         protocol.request(Message.of(Message.PRESERVE), now);
         LiveUpdateException e = assertThrows(LiveUpdateException.class,
-                () -> protocol.answer(Message.of(Message.FROZEN), now));
-        assertEquals("the running agent answered PRESERVE with FROZEN instead of SESSION", e.getMessage());
+                () -> protocol.answer(Message.of(Message.HANDOFF), now));
+        assertEquals("the running agent answered PRESERVE with HANDOFF instead of SESSION", e.getMessage());
     }
 
     @Test
     void anAnswerNobodyAskedForFails() {
         LiveUpdateException e = assertThrows(LiveUpdateException.class,
-                () -> protocol.answer(Message.of(Message.COMMIT), now));
+                () -> protocol.answer(Message.of(Message.FINISH), now));
         assertTrue(e.getMessage().contains("when no answer was due"), e.getMessage());
     }
 

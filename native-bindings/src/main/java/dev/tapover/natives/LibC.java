@@ -18,6 +18,14 @@ import jnr.ffi.types.ssize_t;
  */
 @SaveError
 public interface LibC {
+    /** The calling thread's kernel id (glibc 2.30+). */
+    int gettid();
+
+    /** which = PRIO_PROCESS (0) with who = a thread id sets that thread's nice value (Linux: per thread). */
+    int setpriority(int which, int who, int prio);
+
+    int getpriority(int which, int who);
+
     int open(String path, int flags);
 
     int close(int fd);

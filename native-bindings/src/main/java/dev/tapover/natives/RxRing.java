@@ -64,8 +64,11 @@ public final class RxRing {
         return next;
     }
 
-    /** Continues at slot {@code slot} (a ring mapped from a socket another process consumed). */
-    void startAt(int slot) {
+    /**
+     * Continues at slot {@code slot} (a ring mapped from a socket another process consumed; a live update's
+     * successor maps it before the freeze and learns the slot at the freeze). Not while another thread reads.
+     */
+    public void startAt(int slot) {
         if (slot < 0 || slot >= frames) {
             throw new IndexOutOfBoundsException("ring slot " + slot + " of " + frames);
         }
