@@ -13,8 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "events", mixinStandardHelpOptions = true,
-        description = {"Print the agent's events as JSON lines, one per event (each with seq, time and type),",
-            "until interrupted (Ctrl-C) or until the agent goes away (exit 69)."},
+        description = "Print the agent's events as JSON lines, one per event (each with seq, time and type), until "
+            + "interrupted (Ctrl-C) or until the agent goes away (exit 69).",
         footer = {"", "Examples:", "  tapover events", "  tapover events | jq -c 'select(.type == \"failover\")'"})
 public final class EventsCommand implements Callable<Integer> {
     @Mixin

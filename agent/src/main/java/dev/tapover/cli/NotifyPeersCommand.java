@@ -5,8 +5,8 @@ import dev.tapover.control.ControlProtocol;
 import picocli.CommandLine.Command;
 
 @Command(name = "notify-peers", mixinStandardHelpOptions = true,
-        description = {"Send an announcement burst on the active link now, as the kernel's netif_notify_peers() would:",
-            "gratuitous ARP, unsolicited NA or RARP, so switches and neighbours learn where the master is."},
+        description = "Send an announcement burst on the active link now, as the kernel's netif_notify_peers() would: "
+            + "gratuitous ARP, unsolicited NA or RARP, so switches and neighbours learn where the master is.",
         footer = {"", "Example:", "  tapover notify-peers --master fo0"})
 public final class NotifyPeersCommand extends OneShotCommand {
     @Override
