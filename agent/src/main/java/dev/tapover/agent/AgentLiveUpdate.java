@@ -96,6 +96,8 @@ final class AgentLiveUpdate {
     private volatile boolean handedOver;
     private volatile boolean frozen;
     private volatile Map<String, Object> lastUpdate;
+    /** The successful outcome's event went out from finish(), while subscribers were still connected. */
+    private volatile boolean donePublished;
     private volatile Pending pending;
     private volatile double lastGapMs;
     /** Successor: made before the freeze by {@link #prepare}, used by the restore. */
@@ -258,7 +260,9 @@ final class AgentLiveUpdate {
                     outcome.step(), outcome.successorPid(), outcome.reason(),
                     outcome.gapNanos() < 0 ? "-" : String.format("%.3f", outcome.gapNanos() / 1e6));
         }
-        events.publish("live-update", doc);
+        if (!(outcome.done() && donePublished)) {
+            events.publish("live-update", doc);
+        }
         Pending p = pending;
         if (p != null && (p.pid() == outcome.successorPid() || outcome.successorPid() == 0)) {
             p.outcome().complete(outcome);
@@ -437,6 +441,9 @@ final class AgentLiveUpdate {
                     Thread.currentThread().interrupt();
                 }
             }
+            // tell event subscribers before their connections close with the control socket below
+            events.publish("live-update", outcomeDoc(outcome));
+            donePublished = true;
             for (AutoCloseable item : releaseOnHandoff) {
                 try {
                     item.close();

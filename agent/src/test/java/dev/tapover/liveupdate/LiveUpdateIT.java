@@ -79,6 +79,12 @@ class LiveUpdateIT {
              Traffic toPeer = Traffic.receive(lab.peerNamespace(), "eth0", 2, Duration.ofSeconds(120));
              Traffic fromPeer = Traffic.send(lab.peerNamespace(), "eth0", AgentProcess.MAC, RATE, Duration.ofSeconds(90), 1);
              Traffic fromHost = Traffic.send(null, "fo0", peerMac, RATE, Duration.ofSeconds(90), 2)) {
+            // a `tapover events` follower, as a user watching the update would run it
+            Path eventsOut = dir.resolve("events.jsonl");
+            ProcessBuilder follow = new ProcessBuilder(AgentProcess.script("scripts/tapover").toString(), "events",
+                    "--control", socket.toString()).redirectErrorStream(true).redirectOutput(eventsOut.toFile());
+            AgentProcess.realJava(follow);
+            Process follower = follow.start();
             Thread.sleep(1500);
             AgentProcess.CliResult upgrade = AgentProcess.cli(socket, "upgrade", "--json");
             AgentProcess.assertStatus(0, upgrade);
@@ -87,6 +93,10 @@ class LiveUpdateIT {
             assertNotEquals(agent.pid(), newPid);
             AgentProcess.assertExitsZero(agent.pid(), Duration.ofSeconds(15));
             assertEquals(0, agent.process().exitValue(), "the old agent exits 0 after FINISH");
+            assertTrue(follower.waitFor(10, TimeUnit.SECONDS), "the events stream ends with the old agent");
+            String streamed = Files.readString(eventsOut);
+            assertTrue(streamed.lines().anyMatch(l -> l.contains("\"type\":\"live-update\"")
+                    && l.contains("\"result\":\"done\"")), "the follower saw the update's outcome: " + streamed);
             Thread.sleep(1500);
 
             JsonNode sent1 = fromPeer.stop();
