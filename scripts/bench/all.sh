@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark script in scripts/bench unattended, keeps their outputs and plots, checks nothing is left behind, and regenerates docs/benchmarks.md.
 set -euo pipefail
+# The whole script is one brace group, parsed before it runs: editing this file during a run cannot change it.
+{
 
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
@@ -103,7 +105,7 @@ fi
 [[ $budget =~ ^[0-9]{1,5}$ ]] && [ "$budget" -ge 60 ] || usage_error "--budget must be whole seconds from 60, got '$budget'"
 
 need_root
-need_tool ip timeout setsid mvn pgrep
+need_tool ip timeout setsid mvn pgrep ps
 py=$(bench_python)
 bench=$BENCH_ROOT/scripts/bench
 
@@ -297,10 +299,12 @@ for n in "${names[@]}"; do
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   secs=$((ms / 1000)).$(( (ms % 1000) / 100 ))
   # Anything of its process group still running (a daemonised agent, a capture) is left behind: say so,
-  # then stop it (the group is the one this loop created).
-  stray=$(pgrep -g "$current" 2>/dev/null | tr '\n' ' ' || true)
+  # then stop it (the group is the one this loop created). Zombies are not counted: they have exited, and
+  # where PID 1 does not reap orphans (a container without an init) they stay listed until it does.
+  stray=$(ps -e -o pid=,pgid=,stat= 2>/dev/null | awk -v g="$current" '$2 == g && $3 !~ /^Z/ { print $1 }' \
+          | paste -sd, - || true)
   if [ -n "$stray" ]; then
-    leftovers="$leftovers${leftovers:+; }$n: processes $(ps -o pid=,comm= -p ${stray// /,} 2>/dev/null | awk '{printf "%s%s(%s)", s, $2, $1; s=" "}')"
+    leftovers="$leftovers${leftovers:+; }$n: processes $(ps -o pid=,comm= -p "$stray"     2>/dev/null | awk '{printf "%s%s(%s)", s, $2, $1; s=" "}')"
     note "$n: LEFT processes running: $stray; stopping them"
     kill -TERM -- "-$current" 2>/dev/null || true
     sleep 2
@@ -399,3 +403,5 @@ fi
 total=$((t_end - t_start))
 note "total $((total / 60))m$((total % 60))s$([ "$total" -le 900 ] || echo ' (over the 15-minute budget)')"
 [ "$overall" = 0 ] || exit "$EX_SOFTWARE"
+exit 0
+}

@@ -327,6 +327,9 @@ def cmd_render(args):
                       + [f"| {what} | {measured} | `{key}` |" for what, _, measured, _, key in context])
     if not_run:
         summary += "\n\nNot run: " + ", ".join(not_run) + "."
+    cut = [e for e in run["scripts"] if e.get("status") == "ran" and e.get("why")]
+    if cut:
+        summary += "\n\nTime limits cut by the budget: " + ", ".join(f"`{e['name']}` ({e['why']})" for e in cut) + "."
     failed = [e for e in run["scripts"] if e.get("status") == "ran" and e.get("rc") not in (0, None)]
     if failed:
         summary += "\n\nFailed: " + ", ".join(f"`{e['name']}` (exit {e['rc']}"
