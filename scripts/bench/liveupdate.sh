@@ -123,7 +123,9 @@ for rate in $RATES; do
   for trial in $(seq "$TRIALS"); do
     t="$WORK/$rate-$trial"
     count=$((rate * SECONDS_PER_TRIAL))
-    in_host timeout $((SECONDS_PER_TRIAL + 30)) python3 "$ROOT/scripts/bench/seqframes.py" recv --ifname fo0 --run 1 \
+    # started with `ip netns exec` itself (not the in_host function) so that $! is timeout, which passes
+    # a SIGTERM on to the counter
+    ip netns exec "$HOST" timeout $((SECONDS_PER_TRIAL + 30)) python3 "$ROOT/scripts/bench/seqframes.py" recv --ifname fo0 --run 1 \
       --expect "$count" --seconds $((SECONDS_PER_TRIAL + 20)) >"$t.recv-master" &
     r1=$!
     ip netns exec "$PEER" timeout $((SECONDS_PER_TRIAL + 30)) python3 "$ROOT/scripts/bench/seqframes.py" recv --ifname eth0 \
