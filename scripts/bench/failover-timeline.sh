@@ -76,7 +76,7 @@ grep -qs "event=ready" "$W/agent.log" || die "$EX_SOFTWARE" "the agent did not s
 sleep 2   # let the start-up announcements and compilation pass
 ip netns exec "$R" ping -q -c 3 -i 0.1 -W 1 192.0.2.1 >/dev/null || die "$EX_SOFTWARE" "the peer cannot reach the master"
 
-ip -n "$S" -o link show | sed -n 's/^\([0-9]*\): \([^:@]*\).*/\1 \2/p' >"$W/ifindex.tsv"
+ip -n "$S" -o link show 2>/dev/null | sed -n 's/^\([0-9]*\): \([^:@]*\).*/\1 \2/p' >"$W/ifindex.tsv"
 ip netns exec "$S" timeout 60 tcpdump -i any -y LINUX_SLL2 -Q in --time-stamp-precision nano -s 128 -U \
   -w "$W/switch.pcap" 'icmp or arp' 2>"$W/tcpdump.err" &
 CAP=$!; PIDS+=("$CAP")

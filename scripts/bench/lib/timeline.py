@@ -133,7 +133,8 @@ def main(argv):
 
     print("Failover timeline: one cable pull and one plug while the peer pings the master at 500 pps; probe RTTs")
     print("from the switch capture (request in from the peer -> reply in from the master), marks from the cable")
-    print("helper's clock, the agent's log (millisecond stamps) and the capture.")
+    print("helper's clock, the agent's log and the capture. The log stamps whole milliseconds, so detection and")
+    print("switch are shown as the millisecond they were logged in (earliest..latest after the change).")
     print()
     print("probes seen at the switch: %d, answered %d, lost %d; RTT median %.3f ms, max %.3f ms"
           % (len(probes), len(rtts), len(lost), rtts[len(rtts) // 2] if rtts else float("nan"),
@@ -141,7 +142,7 @@ def main(argv):
     if ping_sent is not None:
         print("ping on the peer: %d sent, %d received, %d lost" % (ping_sent, ping_got, ping_sent - ping_got))
     print()
-    print("%-12s %14s %14s %14s %22s %12s" % ("change", "detection", "switch", "first ARP", "carrier source",
+    print("%-12s %16s %16s %12s %16s %12s" % ("change", "detection", "switch", "first ARP", "carrier source",
                                                "probes lost"))
     results = []
     marks = []
@@ -151,16 +152,26 @@ def main(argv):
         name = "pull" if change[0] == "down" else "plug"
         nxt = changes[i + 1][1] if i + 1 < len(changes) else None
         window = [t for t in lost if t * 1e6 + t0 >= before - 2e6 and (nxt is None or t * 1e6 + t0 < nxt)]
-        rel = lambda v: None if v is None else v - before  # noqa: E731
-        print("%-12s %14s %14s %14s %22s %12d" % (name, ms(rel(det)), ms(rel(sw)), ms(rel(ann)), src or "-",
-                                                 len(window)))
-        for what, v in (("detection_ms", rel(det)), ("switch_ms", rel(sw)), ("first_announcement_ms", rel(ann))):
-            results.append('RESULT failover-timeline.%s.%s=%s unit=ms n=1 label="timeline, %s: cable change -> %s"'
-                           % (name, what, "nan" if v is None else "%.3f" % (v / 1e6), name,
-                              what[:-3].replace("_", " ")))
+
+        def span(stamp):
+            """A log stamp (start of its millisecond) as (earliest, latest) after the change, in ns."""
+            return None if stamp is None else (max(0, stamp - before), stamp + 1_000_000 - before)
+
+        def text(sp):
+            return "-" if sp is None else "%.2f..%.2f ms" % (sp[0] / 1e6, sp[1] / 1e6)
+        d, w = span(det), span(sw)
+        a = None if ann is None else ann - before
+        print("%-12s %16s %16s %12s %16s %12d" % (name, text(d), text(w), ms(a), src or "-", len(window)))
+        for what, v, how in (("detection_ms", d and d[1], "cable change -> carrier event logged (upper bound)"),
+                             ("switch_ms", w and w[1], "cable change -> active-changed logged (upper bound)"),
+                             ("first_announcement_ms", a, "cable change -> first gratuitous ARP")):
+            results.append('RESULT failover-timeline.%s.%s=%s unit=ms n=1 label="timeline, %s: %s"'
+                           % (name, what, "nan" if v is None else "%.3f" % (v / 1e6), name, how))
         results.append('RESULT failover-timeline.%s.probes_lost=%d unit=frames n=1 label="timeline, %s: probes '
                        'lost at 500 pps"' % (name, len(window), name))
-        marks.append((name, (before - t0) / 1e6, *(None if v is None else (v - t0) / 1e6 for v in (det, sw, ann))))
+        rel0 = lambda v: None if v is None else (v - t0) / 1e6  # noqa: E731
+        marks.append((name, rel0(before), d and (rel0(before + d[0]), rel0(before + d[1])),
+                      w and (rel0(before + w[0]), rel0(before + w[1])), rel0(ann)))
     print()
     print("\n".join(results))
     print("RESULT failover-timeline.probes=%d unit=count" % len(probes))
@@ -190,12 +201,16 @@ def plot(path, probes, marks):
         if gone:
             ax.plot(gone, [0.0] * len(gone), "x", color="black", ms=7, label="probe lost (%d)" % len(gone))
         for m in marks:
-            for label, x, style in (("cable " + m[0], m[1], "-"), ("detection", m[2], "--"),
-                                    ("switch", m[3], "-."), ("first ARP", m[4], ":")):
+            for label, x, style in (("cable " + m[0], m[1], "-"), ("first ARP", m[4], ":")):
                 if x is None or (lo is not None and not lo <= x <= hi):
                     continue
                 ax.axvline(x, color=colours.get(label, colours["pull"]), linestyle=style, linewidth=1.2,
                            label=label if lo is not None else None)
+            for label, sp in (("detection", m[2]), ("switch", m[3])):
+                if sp is None or (lo is not None and not (lo <= sp[1] and sp[0] <= hi)):
+                    continue
+                ax.axvspan(sp[0], sp[1], color=colours[label], alpha=0.25,
+                           label=(label + " (logged in this ms)") if lo is not None else None)
         if lo is not None:
             ax.set_xlim(lo, hi)
         ax.set_xlabel("time since the first probe (ms)")
