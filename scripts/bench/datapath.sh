@@ -39,7 +39,7 @@ Every round runs every config once (kernel, agent, agent-vnet, then again), so s
 machine hit all configs alike; medians, minima and maxima over the rounds are printed with the ratio of
 each median to the kernel's, then RESULT lines (datapath.fps.agent, datapath.tcp.ratio_pct, ...; see
 docs/benchmarks.md). Tables go to stdout, progress to stderr. No new round starts once the run would pass
-\$DATAPATH_BUDGET_SECONDS (default $BUDGET; all.sh stops a script at 300 s). The topology is
+\$DATAPATH_BUDGET_SECONDS (default $BUDGET; all.sh sets it to its time limit less 40 s). The topology is
 scripts/lab.sh's (host, switch, peer namespaces) with the prefix tovbdp<pid>; the switch's bridge
 netfilter hooks are turned off in its namespace so the switch costs less than the path under test.
 Nothing is created in the root namespace; everything is removed on exit, even on failure or Ctrl-C.

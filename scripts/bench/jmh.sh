@@ -7,7 +7,7 @@ set -euo pipefail
 
 usage() {
   cat <<EOF
-Usage: [sudo] scripts/bench/jmh.sh [--quick] [--filter REGEX] [--no-tap] [--java PATH]
+Usage: [sudo] scripts/bench/jmh.sh [--quick|--short] [--filter REGEX] [--no-tap] [--java PATH]
 
 Builds the agent's test classes if needed and runs the JMH benchmarks in
 agent/src/test/java/dev/tapover/jmh (JMH 1.37): average time per operation
@@ -25,6 +25,7 @@ Default run: -f 1 -wi 3 -i 5 -w 1s -r 1s, about 2 minutes on 2 cores.
 
 Options:
   --quick         -wi 1 -i 2 -w 500ms -r 500ms (about 40 s; for trying things out)
+  --short         -wi 2 -i 3 -w 1s -r 1s (about 90 s; what scripts/bench/all.sh runs)
   --filter REGEX  only benchmarks matching REGEX (JMH syntax, e.g. 'Policy|Netlink')
   --no-tap        leave out TapBench even when running as root
   --java PATH     the java to run (default \$JAVA_HOME/bin/java, else java on PATH)
@@ -43,6 +44,7 @@ quick=0 filter="" no_tap=0 java=""
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
+    --short) quick=2 ;;
     --filter) [ $# -ge 2 ] || usage_error "--filter needs a REGEX"; filter=$2; shift ;;
     --no-tap) no_tap=1 ;;
     --java) [ $# -ge 2 ] || usage_error "--java needs a PATH"; java=$2; shift ;;
@@ -86,7 +88,11 @@ trap 'exit 143' TERM
 regex=${filter:-'dev\.tapover\.jmh\..*'}
 excludes=()
 if [ "$tap" = 0 ]; then excludes=(-e 'TapBench'); fi
-if [ "$quick" = 1 ]; then timing=(-wi 1 -i 2 -w 500ms -r 500ms); else timing=(-wi 3 -i 5 -w 1s -r 1s); fi
+case $quick in
+  1) timing=(-wi 1 -i 2 -w 500ms -r 500ms) ;;
+  2) timing=(-wi 2 -i 3 -w 1s -r 1s) ;;
+  *) timing=(-wi 3 -i 5 -w 1s -r 1s) ;;
+esac
 
 target=$BENCH_ROOT/agent/target
 cp="$target/test-classes:$target/classes:$(cat "$target/jmh-classpath.txt")"

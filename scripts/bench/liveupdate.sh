@@ -16,7 +16,8 @@ rate on the lab's host, and runs N trials per rate. Each trial:
   - the peer sends RATE sequence-numbered frames/s to the master, and the host sends RATE frames/s
     from fo0 to the peer, for S seconds (default 10),
   - after 1.5 s, `tapover upgrade` hands the master to a new agent process,
-  - the counters report frames lost (sent - unique received) and the largest gap between two
+  - the counters report frames lost (sent - unique received; a frame not in 3 s after the last one
+    was sent counts as lost) and the largest gap between two
     arrivals; the agent reports the handoff gap (freeze to the successor reading) and how long
     it was frozen (freeze to SERVING).
 
@@ -133,7 +134,9 @@ for rate in $RATES; do
   for trial in $(seq "$TRIALS"); do
     t="$WORK/$rate-$trial"
     count=$((rate * SECONDS_PER_TRIAL))
-    in_host timeout $((SECONDS_PER_TRIAL + 30)) python3 "$ROOT/scripts/bench/seqframes.py" recv --ifname fo0 --run 1 \
+    # started with `ip netns exec` itself (not the in_host function) so that $! is timeout, which passes
+    # a SIGTERM on to the counter
+    ip netns exec "$HOST" timeout $((SECONDS_PER_TRIAL + 30)) python3 "$ROOT/scripts/bench/seqframes.py" recv --ifname fo0 --run 1 \
       --expect "$count" --seconds $((SECONDS_PER_TRIAL + 20)) >"$t.recv-master" &
     r1=$!
     ip netns exec "$PEER" timeout $((SECONDS_PER_TRIAL + 30)) python3 "$ROOT/scripts/bench/seqframes.py" recv --ifname eth0 \
@@ -149,7 +152,15 @@ for rate in $RATES; do
     sleep 1.5
     in_host "$ROOT/scripts/tapover" upgrade --control "$SOCK" --json >"$t.upgrade" 2>&1 \
       || die $EX_SOFTWARE "trial $trial at $rate/s: the upgrade failed: $(cat "$t.upgrade")"
-    wait "$s1" "$s2" "$r1" "$r2" || true
+    wait "$s1" "$s2" || true
+    # The counters stop once they have every frame; otherwise 3 s after the last frame was sent (a frame
+    # later than that counts as lost), so a trial with losses does not hold up the run.
+    for _ in $(seq 30); do
+      kill -0 "$r1" 2>/dev/null || kill -0 "$r2" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -TERM "$r1" "$r2" 2>/dev/null || true
+    wait "$r1" "$r2" || true
     gap=$(json "['gapMs']" <"$t.upgrade")
     frozen=$(json "['frozenMs']" <"$t.upgrade")
     sent1=$(json "['sent']" <"$t.send-peer"); got1=$(json "['unique']" <"$t.recv-master")

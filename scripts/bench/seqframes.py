@@ -8,7 +8,8 @@
 send   paces frames at FPS with an absolute schedule (frames due in each millisecond go out together),
        stops after N frames or S seconds or on SIGTERM/SIGINT, then prints {"sent": N, ...} as JSON.
 recv   counts frames of run ID arriving on IF (not those IF transmits), until --expect unique frames
-       arrived, S seconds passed, or SIGTERM/SIGINT; prints JSON: received, unique, duplicates, missing
+       arrived, S seconds passed, or SIGTERM/SIGINT (then it counts what its socket already queued, for
+       at most 2 s); prints JSON: received, unique, duplicates, missing
        (expect - unique, or holes below the highest seq), reordered, maxGapMs (largest inter-arrival
        gap) and where it happened, receiverDrops (frames its own socket dropped: a measurement loss).
        --timeline writes "seq arrival_ns" lines.
@@ -93,12 +94,22 @@ def recv(args):
     gap_after = None
     timeline = open(args.timeline, "w") if args.timeline else None
     deadline = time.monotonic() + args.seconds
-    while not stop and time.monotonic() < deadline:
+    draining = False
+    while True:
         if args.expect and len(seen) >= args.expect:
+            break
+        if not draining and (stop or time.monotonic() >= deadline):
+            # Stopped: count what the kernel already queued on this socket, then report.
+            draining = True
+            drain_until = time.monotonic() + 2.0  # bounded even if frames still arrive
+            s.settimeout(0)
+        if draining and time.monotonic() >= drain_until:
             break
         try:
             data, addr = s.recvfrom(2048)
-        except socket.timeout:
+        except (socket.timeout, BlockingIOError):
+            if draining:
+                break
             continue
         if addr[2] == PACKET_OUTGOING or len(data) < 14 + HEADER.size:
             continue
