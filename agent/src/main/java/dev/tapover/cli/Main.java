@@ -43,31 +43,9 @@ public final class Main implements Runnable {
         return cli.execute(args);
     }
 
-    /**
-     * An error message as one line: messages quote what the user typed, which may hold newlines or other
-     * control characters; those are shown escaped ({@code \n}, {@code \u0007}) so the error stays one line.
-     */
+    /** An error message as one line: control characters shown escaped, as the control protocol does. */
     public static String oneLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        StringBuilder out = new StringBuilder(message.length());
-        for (int i = 0; i < message.length(); i++) {
-            char c = message.charAt(i);
-            switch (c) {
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.toString();
+        return dev.tapover.control.ControlProtocol.oneLine(message);
     }
 
     @Override

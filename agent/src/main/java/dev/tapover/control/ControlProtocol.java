@@ -108,9 +108,9 @@ public final class ControlProtocol {
     /**
      * Messages quote what the client sent (a command, a group or link name), which may hold a newline or
      * another control character after JSON unescaping; those are shown escaped ({@code \n}, {@code \u0007})
-     * so that an error stays one line where a client prints it (the same rule as the CLI's errors).
+     * so that an error stays one line where a client prints it (the CLI's own errors use it too).
      */
-    static String oneLine(String message) {
+    public static String oneLine(String message) {
         if (message == null) {
             return "";
         }
